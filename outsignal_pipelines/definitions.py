@@ -1,0 +1,22 @@
+"""The Dagster code location: assembles definitions only (no I/O at import)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from outsignal_pipelines.defs.lists import list_members
+from outsignal_pipelines.defs.partitions import target_list_partitions_sensor
+from outsignal_pipelines.defs.resources import StoreResource
+from outsignal_pipelines.defs.sql_assets import build_sql_definitions
+
+list_members_job = dg.define_asset_job("list_members_job", selection=[list_members])
+
+defs = dg.Definitions.merge(
+    build_sql_definitions(),
+    dg.Definitions(
+        assets=[list_members],
+        jobs=[list_members_job],
+        sensors=[target_list_partitions_sensor],
+        resources={"store": StoreResource()},
+    ),
+)

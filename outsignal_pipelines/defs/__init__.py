@@ -1,0 +1,1 @@
+"""Dagster definitions grouped by domain; `outsignal_pipelines.definitions` assembles them."""

@@ -1,0 +1,1 @@
+"""Pure code: vocabularies, normalisation, identity keys. No I/O here."""

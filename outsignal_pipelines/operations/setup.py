@@ -1,0 +1,27 @@
+"""Bringing a store up to date: schema migrations, then the SQL models that read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from outsignal_pipelines import settings
+from outsignal_pipelines.sql_models import build_all
+from outsignal_pipelines.store import connect, ensure_schema, schema_version
+
+
+@dataclass
+class InitResult:
+    db: str
+    schema_version: int
+    migrations_applied: list[int]
+    models_built: list[str]
+
+    def to_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def init_store() -> InitResult:
+    applied = ensure_schema()
+    with connect() as con:
+        models = build_all(con)
+    return InitResult(str(settings.db_path()), schema_version(), applied, models)

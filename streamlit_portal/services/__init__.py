@@ -1,0 +1,1 @@
+"""What pages call: thin wrappers over the operations layer, plus store bootstrapping."""

@@ -1,0 +1,19 @@
+"""Router of the Streamlit app: admin pages today; the client portal joins it later."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from streamlit_portal.services.store import ensure_store
+
+st.set_page_config(page_title="Outsignal Lead Engine", page_icon="📬", layout="wide")
+
+ensure_store()
+
+pages = {
+    "Admin": [
+        st.Page("app_pages/admin_home.py", title="Home", icon="🏠", url_path="home", default=True),
+        st.Page("app_pages/admin_people.py", title="People", icon="🔎", url_path="people"),
+    ],
+}
+st.navigation(pages).run()
