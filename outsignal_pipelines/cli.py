@@ -170,7 +170,51 @@ def workspace_list(as_json: bool = JsonOpt) -> None:
     out.print(table)
 
 
-def _serve(seed: bool, host: str | None, dagster_port: int | None, streamlit_port: int | None) -> None:
+@app.command()
+def enrich(
+    list_name: str = typer.Option(..., "--list", help="List name."),
+    workspace: str = typer.Option(..., "--workspace", "-w", help="Workspace slug."),
+    force: bool = typer.Option(False, "--force", help="Ask providers again even when the ledger has the answer."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Enrich a list: materialise enriched_people, company_profiles and verified_emails for its partition."""
+    from outsignal_pipelines.operations.enrichment_runs import enrich_list_via_dagster
+    from outsignal_pipelines.operations.setup import init_store
+
+    with _errors(as_json):
+        init_store()
+        with _progress(not as_json, f"enriching {list_name}") as on_progress:
+            summary = enrich_list_via_dagster(workspace, list_name, force=force, on_progress=on_progress)
+    if as_json:
+        _emit(True, summary, lambda: None)
+        return
+    out.print(f"{summary['people']} people: {summary['emails_found']} emails found, "
+              f"{summary['verified_valid']} verified valid on the list")
+    out.print(f"{summary['paid_calls']} paid calls, ${summary['cost_usd']:.4f}; "
+              f"{summary['skipped_by_dedup']} answers reused from the ledger (not paid again)")
+    if summary["cap_reached"]:
+        err.print("[yellow]warning:[/yellow] the daily spend cap was reached; some calls were not made")
+    table = Table("provider", "calls", "paid", "cost $", "found", "missed", "errors", "reused")
+    for name, s in sorted(summary["by_provider"].items()):
+        table.add_row(name, str(s["calls"]), str(s["paid_calls"]), f"{s['cost_usd']:.4f}", str(s["found"]),
+                      str(s["not_found"]), str(s["errors"]), str(s["skipped_by_dedup"]))
+    out.print(table)
+
+
+@app.command()
+def sandbox(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8765, "--port", help="Port of the sandbox vendor APIs."),
+) -> None:
+    """Run the sandbox vendor APIs (Prospeo, AI Ark, LeadMagic, FindyMail, Firecrawl, MillionVerifier)."""
+    from outsignal_pipelines.sandbox.app import run
+
+    out.print(f"sandbox vendor APIs on http://{host}:{port} (usage: /_sandbox/usage)")
+    run(host=host, port=port)
+
+
+def _serve(seed: bool, host: str | None, dagster_port: int | None, streamlit_port: int | None,
+           with_sandbox: bool = True) -> None:
     from outsignal_pipelines.demo.seed import seed_demo
     from outsignal_pipelines.operations.setup import init_store
     from outsignal_pipelines.runner import ServeConfig, serve
@@ -185,7 +229,7 @@ def _serve(seed: bool, host: str | None, dagster_port: int | None, streamlit_por
             result = seed_demo(if_empty=True)
             out.print("demo data already present" if result.skipped else
                       f"seeded {result.people:,} demo people in {result.workspaces} workspaces")
-    raise typer.Exit(serve(config, say=out.print))
+    raise typer.Exit(serve(config, say=out.print, with_sandbox=with_sandbox))
 
 
 HostOpt = typer.Option(None, "--host", help="Bind address (OUTSIGNAL_BIND, default 127.0.0.1).")
@@ -195,14 +239,16 @@ StreamlitPortOpt = typer.Option(None, "--streamlit-port", help="Streamlit port (
 
 @app.command()
 def demo(host: str = HostOpt, dagster_port: int = DagsterPortOpt, streamlit_port: int = StreamlitPortOpt) -> None:
-    """Set up the store, add demo data when it is empty, and run Dagster + Streamlit."""
+    """Set up the store, add demo data when it is empty, and run the sandbox vendor APIs, Dagster and Streamlit."""
     _serve(True, host, dagster_port, streamlit_port)
 
 
 @app.command("serve")
-def serve_cmd(host: str = HostOpt, dagster_port: int = DagsterPortOpt, streamlit_port: int = StreamlitPortOpt) -> None:
-    """Run Dagster + Streamlit on the current store (no demo data)."""
-    _serve(False, host, dagster_port, streamlit_port)
+def serve_cmd(host: str = HostOpt, dagster_port: int = DagsterPortOpt, streamlit_port: int = StreamlitPortOpt,
+              sandbox: bool = typer.Option(False, "--sandbox/--no-sandbox",
+                                           help="Also run the sandbox vendor APIs and point the clients at them.")) -> None:
+    """Run Dagster + Streamlit on the current store (no demo data; real provider APIs unless --sandbox)."""
+    _serve(False, host, dagster_port, streamlit_port, with_sandbox=sandbox)
 
 
 if __name__ == "__main__":  # pragma: no cover

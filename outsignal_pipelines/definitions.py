@@ -4,6 +4,17 @@ from __future__ import annotations
 
 import dagster as dg
 
+from outsignal_pipelines.defs.enrichment import (
+    company_profiles,
+    enriched_people,
+    enrichment_job,
+    nightly_enrichment,
+    no_duplicate_emails,
+    reverify_job,
+    spend_within_cap,
+    verified_emails,
+    weekly_reverification,
+)
 from outsignal_pipelines.defs.lists import list_members
 from outsignal_pipelines.defs.partitions import target_list_partitions_sensor
 from outsignal_pipelines.defs.resources import StoreResource
@@ -14,8 +25,10 @@ list_members_job = dg.define_asset_job("list_members_job", selection=[list_membe
 defs = dg.Definitions.merge(
     build_sql_definitions(),
     dg.Definitions(
-        assets=[list_members],
-        jobs=[list_members_job],
+        assets=[list_members, enriched_people, company_profiles, verified_emails],
+        asset_checks=[no_duplicate_emails, spend_within_cap],
+        jobs=[list_members_job, enrichment_job, reverify_job],
+        schedules=[nightly_enrichment, weekly_reverification],
         sensors=[target_list_partitions_sensor],
         resources={"store": StoreResource()},
     ),

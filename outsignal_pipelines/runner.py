@@ -40,6 +40,7 @@ class ServeConfig:
     host: str = "127.0.0.1"
     dagster_port: int = 3000
     streamlit_port: int = 8501
+    sandbox_port: int = 8765
     dagster_home: Path = field(default_factory=lambda: Path(".dagster_home"))
     ready_timeout: float = 180.0
 
@@ -49,6 +50,7 @@ class ServeConfig:
             host=os.environ.get("OUTSIGNAL_BIND", "127.0.0.1"),
             dagster_port=int(os.environ.get("OUTSIGNAL_DAGSTER_PORT", "3000")),
             streamlit_port=int(os.environ.get("OUTSIGNAL_STREAMLIT_PORT", "8501")),
+            sandbox_port=int(os.environ.get("OUTSIGNAL_SANDBOX_PORT", "8765")),
             dagster_home=Path(os.environ.get("DAGSTER_HOME") or ".dagster_home"),
         )
 
@@ -60,6 +62,10 @@ class ServeConfig:
     def streamlit_url(self) -> str:
         return f"http://{self.host}:{self.streamlit_port}"
 
+    @property
+    def sandbox_url(self) -> str:
+        return f"http://{self.host}:{self.sandbox_port}"
+
 
 def prepare_dagster_home(path: Path) -> Path:
     home = path.resolve()
@@ -70,8 +76,15 @@ def prepare_dagster_home(path: Path) -> Path:
     return home
 
 
-def child_env(config: ServeConfig) -> dict[str, str]:
+SANDBOX_RPS = "50"  # the sandbox has no vendor limits unless configured; keep demo runs quick
+
+
+def child_env(config: ServeConfig, with_sandbox: bool = False) -> dict[str, str]:
     env = dict(os.environ)
+    if with_sandbox:
+        env["OUTSIGNAL_SANDBOX_URL"] = config.sandbox_url
+        for vendor in ("PROSPEO", "AIARK", "LEADMAGIC", "FINDYMAIL", "FIRECRAWL", "MILLIONVERIFIER"):
+            env.setdefault(f"OUTSIGNAL_{vendor}_RPS", SANDBOX_RPS)
     env["DAGSTER_HOME"] = str(prepare_dagster_home(config.dagster_home))
     env["OUTSIGNAL_DB"] = str(settings.db_path().resolve())
     env.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -87,6 +100,10 @@ def _bin(name: str) -> str:
 def dagster_command(config: ServeConfig) -> list[str]:
     return [_bin("dagster"), "dev", "-w", str(settings.project_root() / "workspace.yaml"),
             "-h", config.host, "-p", str(config.dagster_port)]
+
+
+def sandbox_command(config: ServeConfig) -> list[str]:
+    return [_bin("outsignal"), "sandbox", "--host", config.host, "--port", str(config.sandbox_port)]
 
 
 def streamlit_command(config: ServeConfig) -> list[str]:
@@ -128,9 +145,10 @@ def stop(processes: dict[str, subprocess.Popen], grace: float = 20.0) -> None:
             proc.wait()
 
 
-def serve(config: ServeConfig, say: Callable[[str], None] = print) -> int:
-    """Start everything, print the URLs, and block until Ctrl-C / SIGTERM or a child dies."""
-    env = child_env(config)
+def serve(config: ServeConfig, say: Callable[[str], None] = print, with_sandbox: bool = True) -> int:
+    """Start everything, print the URLs, and block until Ctrl-C / SIGTERM or a child dies. With the
+    sandbox on, every provider client in every child talks to it (no key, no spend)."""
+    env = child_env(config, with_sandbox)
     processes: dict[str, subprocess.Popen] = {}
     stopping = False
 
@@ -141,11 +159,15 @@ def serve(config: ServeConfig, say: Callable[[str], None] = print) -> int:
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         cwd = settings.project_root()
+        if with_sandbox:
+            processes["sandbox"] = subprocess.Popen(sandbox_command(config), env=env, cwd=cwd, start_new_session=True)
         processes["dagster"] = subprocess.Popen(dagster_command(config), env=env, cwd=cwd, start_new_session=True)
         processes["streamlit"] = subprocess.Popen(streamlit_command(config), env=env, cwd=cwd, start_new_session=True)
         deadline = time.monotonic() + config.ready_timeout
         checks = {"dagster": f"{config.dagster_url}/server_info",
                   "streamlit": f"{config.streamlit_url}/_stcore/health"}
+        if with_sandbox:
+            checks["sandbox"] = f"{config.sandbox_url}/_sandbox/health"
         for name, url in checks.items():
             if not wait_until_ready(url, deadline, lambda n=name: processes[n].poll() is None and not stopping):
                 if stopping:
@@ -157,6 +179,8 @@ def serve(config: ServeConfig, say: Callable[[str], None] = print) -> int:
         say(f"  Admin app + client portal (Streamlit): {config.streamlit_url}")
         say(f"  Pipelines (Dagster UI):                {config.dagster_url}")
         say(f"  Lead store:                            {env['OUTSIGNAL_DB']}")
+        if with_sandbox:
+            say(f"  Sandbox vendor APIs (no real spend):   {config.sandbox_url}/_sandbox/usage")
         say("Press Ctrl-C to stop.")
         while not stopping:
             for name, proc in processes.items():

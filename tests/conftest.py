@@ -82,3 +82,70 @@ def messy_csv(tmp_path: Path) -> Path:
     target = tmp_path / "messy_leads.csv"
     shutil.copy(MESSY_CSV if MESSY_CSV.exists() else FIXTURES / "messy_leads.csv", target)
     return target
+
+
+# ------------------------------------------------------------------ the sandbox vendor server
+
+class _Sandbox:
+    """A handle on the running sandbox server: its URL and its own accounting."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def configure(self, **vendors) -> None:
+        import httpx
+
+        response = httpx.post(f"{self.url}/_sandbox/config", json=vendors, timeout=10)
+        response.raise_for_status()
+
+    def usage(self) -> dict:
+        import httpx
+
+        return httpx.get(f"{self.url}/_sandbox/usage", timeout=10).json()
+
+    def paid_requests(self) -> dict:
+        import httpx
+
+        return httpx.get(f"{self.url}/_sandbox/calls", timeout=10).json()["paid_requests"]
+
+    def credits(self) -> float:
+        return sum(v["credits"] for v in self.usage().values())
+
+
+@pytest.fixture(scope="session")
+def _sandbox_server():
+    import socket
+    import threading
+    import time as _time
+
+    import uvicorn
+
+    from outsignal_pipelines.sandbox.app import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = _time.monotonic() + 20
+    while not server.started:
+        assert _time.monotonic() < deadline, "sandbox server did not start"
+        _time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def sandbox(_sandbox_server, monkeypatch) -> _Sandbox:
+    """The sandbox, reset, with every client pointed at it and our own rate limits out of the way."""
+    import httpx
+
+    httpx.post(f"{_sandbox_server}/_sandbox/reset", timeout=10).raise_for_status()
+    monkeypatch.setenv("OUTSIGNAL_SANDBOX_URL", _sandbox_server)
+    for vendor in ("PROSPEO", "AIARK", "LEADMAGIC", "FINDYMAIL", "FIRECRAWL", "MILLIONVERIFIER"):
+        monkeypatch.delenv(f"OUTSIGNAL_{vendor}_URL", raising=False)
+        monkeypatch.delenv(f"{vendor}_API_KEY", raising=False)
+        monkeypatch.setenv(f"OUTSIGNAL_{vendor}_RPS", "1000")
+    return _Sandbox(_sandbox_server)

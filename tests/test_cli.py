@@ -51,3 +51,16 @@ def test_human_output_names_counts_and_the_rejects_file(db_path, messy_csv):
     result = runner.invoke(app, ["import", str(messy_csv), "--workspace", "acme"])
     assert result.exit_code == 0
     assert "12 inserted" in result.stdout and "4 rejected" in result.stdout and "rejects" in result.stdout
+
+
+def test_enrich_prints_the_summary_and_pays_nothing_the_second_time(seeded_store, sandbox):
+    first = runner.invoke(app, ["enrich", "--list", "Rise Q1", "--workspace", "rise", "--json"])
+    assert first.exit_code == 0, first.stdout
+    payload = _json(first)
+    assert {"people", "emails_found", "verified_valid", "paid_calls", "cost_usd", "skipped_by_dedup",
+            "by_provider"} <= payload.keys()
+    assert payload["people"] == 200 and payload["paid_calls"] > 0
+    second = _json(runner.invoke(app, ["enrich", "--list", "Rise Q1", "--workspace", "rise", "--json"]))
+    assert second["paid_calls"] == 0 and second["skipped_by_dedup"] > 0
+    missing = runner.invoke(app, ["enrich", "--list", "Nope", "--workspace", "rise", "--json"])
+    assert missing.exit_code == 1 and "no list" in _json(missing)["error"]

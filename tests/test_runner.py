@@ -46,10 +46,11 @@ def test_dagster_home_gets_a_config_once(tmp_path):
 
 @pytest.mark.slow
 def test_demo_serves_both_apps_and_stops_cleanly(tmp_path):
-    dagster_port, streamlit_port = _free_port(), _free_port()
+    dagster_port, streamlit_port, sandbox_port = _free_port(), _free_port(), _free_port()
     env = dict(os.environ)
     env.update(OUTSIGNAL_DB=str(tmp_path / "demo.duckdb"), DAGSTER_HOME=str(tmp_path / "dagster_home"),
-               OUTSIGNAL_DAGSTER_PORT=str(dagster_port), OUTSIGNAL_STREAMLIT_PORT=str(streamlit_port))
+               OUTSIGNAL_DAGSTER_PORT=str(dagster_port), OUTSIGNAL_STREAMLIT_PORT=str(streamlit_port),
+               OUTSIGNAL_SANDBOX_PORT=str(sandbox_port))
     log = (tmp_path / "demo.log").open("w")
     cli = Path(sys.executable).parent / "outsignal"
     proc = subprocess.Popen([str(cli), "demo"], env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -58,6 +59,7 @@ def test_demo_serves_both_apps_and_stops_cleanly(tmp_path):
         deadline = time.monotonic() + 120
         assert _wait(f"http://127.0.0.1:{streamlit_port}/_stcore/health", deadline, proc)
         assert _wait(f"http://127.0.0.1:{dagster_port}/server_info", deadline, proc)
+        assert _wait(f"http://127.0.0.1:{sandbox_port}/_sandbox/usage", deadline, proc)
         # The runner prints the URLs once both answer; the test may see them answer a moment earlier.
         while "Outsignal Lead Engine is running" not in (tmp_path / "demo.log").read_text():
             assert time.monotonic() < deadline and proc.poll() is None, (tmp_path / "demo.log").read_text()
@@ -93,6 +95,6 @@ def test_demo_serves_both_apps_and_stops_cleanly(tmp_path):
         finally:
             log.close()
     assert proc.returncode == 0, (tmp_path / "demo.log").read_text()[-3000:]
-    for port in (dagster_port, streamlit_port):
+    for port in (dagster_port, streamlit_port, sandbox_port):
         with pytest.raises(httpx.HTTPError):
             httpx.get(f"http://127.0.0.1:{port}/", timeout=2)

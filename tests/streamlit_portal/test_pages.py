@@ -44,3 +44,24 @@ def test_people_page_searches_the_lead_search_model(seeded_store):
     assert not at.exception and "No people match" in at.info[0].value
     at.text_input(key="people_text").input("").run()
     assert at.caption[0].value == "3,000 people match"  # the injection string dropped nothing
+
+
+def test_spend_page_shows_an_empty_state_then_the_spend(seeded_store, sandbox):
+    at = _app().run()
+    at.switch_page("app_pages/admin_spend.py").run()
+    assert not at.exception and "No provider calls yet" in at.info[0].value
+    from outsignal_pipelines.operations.enrichment import enrich_list
+
+    report = enrich_list("rise", "Rise Q1", steps=("people",))
+    at.run()
+    assert not at.exception
+    assert at.metric[0].value == f"${report.cost_usd:,.2f}"
+    assert at.get("vega_lite_chart")
+
+
+def test_lists_page_shows_coverage_per_list(seeded_store):
+    at = _app().run()
+    at.switch_page("app_pages/admin_lists.py").run()
+    assert not at.exception
+    assert any("Rise Q1" in m.value for m in at.markdown)
+    assert len(at.get("vega_lite_chart")) == 3

@@ -1,0 +1,439 @@
+"""The enrichment waterfall: people through email finders in order until a verified email, companies
+through AI Ark then a homepage crawl, every paid call behind the same guards.
+
+Guards, in the order a call meets them: provider switched off for this run (out of credits, bad key,
+circuit breaker open) → dedup gate (the ledger already holds this answer: reuse it, pay nothing) →
+daily spend cap (reserve the cost first, so concurrent calls cannot overshoot) → per-vendor token
+bucket → the call, retried on 429 (honouring Retry-After / reset headers), 5xx, timeouts and garbage
+→ the answer is committed to the ledger → only then merged into the lead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from outsignal_pipelines.domain.vocabulary import canonical_vertical, seniority_from_title
+from outsignal_pipelines.providers import base
+from outsignal_pipelines.providers.clients import (
+    AIArkClient,
+    FindyMailClient,
+    FirecrawlClient,
+    LeadMagicClient,
+    MillionVerifierClient,
+    PersonInput,
+    ProspeoClient,
+)
+from outsignal_pipelines.providers.ledger import LedgerWriter, LogEntry, Merge, gate_key, load_answers, spent_today
+
+DEFAULT_FINDER_ORDER = ("aiark", "prospeo", "leadmagic", "findymail")
+FINDERS = DEFAULT_FINDER_ORDER
+VERIFIERS = ("millionverifier", "leadmagic", "findymail")
+DEFAULT_DAILY_CAP_USD = 10.0
+
+
+def default_daily_cap() -> float:
+    try:
+        return float(os.environ.get("OUTSIGNAL_DAILY_CAP_USD", DEFAULT_DAILY_CAP_USD))
+    except ValueError:
+        return DEFAULT_DAILY_CAP_USD
+
+
+@dataclass
+class WaterfallConfig:
+    finder_order: tuple[str, ...] = DEFAULT_FINDER_ORDER
+    verifier: str = "millionverifier"
+    daily_cap_usd: float = field(default_factory=default_daily_cap)
+    force: bool = False                 # ask again even when the ledger has an answer
+    concurrency: int = 32
+    max_attempts: int = 5               # per call, across 429/5xx/timeouts
+    breaker_threshold: int = 5          # consecutive failures that switch a provider off for the run
+    backoff_base: float = 0.25
+    max_backoff: float = 8.0
+    trust_finder_verification: bool = True  # a finder's own SMTP-verified "valid" is not paid for again
+    timeout: float = base.DEFAULT_TIMEOUT
+    transports: dict[str, Any] = field(default_factory=dict)  # test seam: vendor → httpx transport
+
+    def __post_init__(self) -> None:
+        unknown = [f for f in self.finder_order if f not in FINDERS]
+        if unknown:
+            raise ValueError(f"unknown email finder(s) {unknown}; choose from {', '.join(FINDERS)}")
+        if self.verifier not in VERIFIERS:
+            raise ValueError(f"unknown verifier {self.verifier!r}; choose from {', '.join(VERIFIERS)}")
+
+
+@dataclass
+class ProviderStats:
+    calls: int = 0          # HTTP requests actually sent
+    paid_calls: int = 0
+    cost_usd: float = 0.0
+    found: int = 0
+    not_found: int = 0
+    errors: int = 0
+    retries: int = 0
+    skipped_by_dedup: int = 0
+    skipped_by_cap: int = 0
+    skipped_disabled: int = 0
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    people: int = 0
+    companies: int = 0
+    emails_found: int = 0
+    verified_valid: int = 0
+    verified: int = 0
+    paid_calls: int = 0
+    cost_usd: float = 0.0
+    skipped_by_dedup: int = 0
+    skipped_no_input: int = 0
+    cap_reached: bool = False
+    cap_usd: float = 0.0
+    spent_today_usd: float = 0.0
+    disabled: dict[str, str] = field(default_factory=dict)
+    by_provider: dict[str, ProviderStats] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["cost_usd"] = round(self.cost_usd, 6)
+        data["spent_today_usd"] = round(self.spent_today_usd, 6)
+        for stats in data["by_provider"].values():
+            stats["cost_usd"] = round(stats["cost_usd"], 6)
+        return data
+
+
+class TokenBucket:
+    """At most `rate` requests per second per vendor, with a burst of one second's worth."""
+
+    def __init__(self, rate: float):
+        self.rate = max(rate, 0.01)
+        self.capacity = max(1.0, self.rate)
+        self.tokens = self.capacity
+        self.updated = time.monotonic()
+        self.lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self.lock:
+            while True:
+                now = time.monotonic()
+                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+                self.updated = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                await asyncio.sleep((1 - self.tokens) / self.rate)
+
+
+# Provider steps as logged in enrichment_log.provider → the vendor that is called and paid.
+STEP_VENDOR = {
+    "aiark": "aiark", "aiark-company": "aiark", "prospeo": "prospeo", "leadmagic": "leadmagic",
+    "leadmagic-verify": "leadmagic", "findymail": "findymail", "findymail-verify": "findymail",
+    "firecrawl": "firecrawl", "millionverifier": "millionverifier",
+}
+_CLIENTS = {"prospeo": ProspeoClient, "aiark": AIArkClient, "leadmagic": LeadMagicClient,
+            "findymail": FindyMailClient, "firecrawl": FirecrawlClient, "millionverifier": MillionVerifierClient}
+
+
+class Waterfall:
+    def __init__(self, workspace: str, config: WaterfallConfig | None = None, run_id: str | None = None):
+        self.workspace = workspace
+        self.config = config or WaterfallConfig()
+        self.report = RunReport(run_id=run_id or f"enrich-{uuid.uuid4().hex[:12]}")
+        self.report.cap_usd = self.config.daily_cap_usd
+        self._clients: dict[str, base.BaseClient] = {}
+        self._buckets: dict[str, TokenBucket] = {}
+        self._failures: dict[str, int] = {}
+        self._answers: dict[tuple, base.ProviderResult] = {}
+        self._spent = 0.0
+        self._reserved = 0.0
+        self._lock: asyncio.Lock | None = None
+        self.ledger: LedgerWriter | None = None
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def __aenter__(self) -> Waterfall:
+        self._lock = asyncio.Lock()
+        self._spent = await asyncio.to_thread(spent_today, self.workspace)
+        self.report.spent_today_usd = self._spent
+        self.ledger = LedgerWriter()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self.ledger is not None:
+            await self.ledger.close()
+        for client in self._clients.values():
+            await client.aclose()
+        self.report.spent_today_usd = self._spent
+
+    def preload(self, entity_type: str, ids: list[int]) -> None:
+        """Read the ledger's answers for these entities once, before any call is made."""
+        if not self.config.force:
+            self._answers.update(load_answers(entity_type, ids))
+
+    def _stats(self, step: str) -> ProviderStats:
+        return self.report.by_provider.setdefault(step, ProviderStats())
+
+    def _client(self, vendor: str) -> base.BaseClient | None:
+        if vendor in self.report.disabled:
+            return None
+        if vendor not in self._clients:
+            try:
+                self._clients[vendor] = _CLIENTS[vendor](timeout=self.config.timeout,
+                                                         transport=self.config.transports.get(vendor))
+            except base.ProviderNotConfigured as exc:
+                self.report.disabled[vendor] = str(exc)
+                return None
+            self._buckets[vendor] = TokenBucket(base.rate_limit(vendor))
+        return self._clients[vendor]
+
+    # ------------------------------------------------------------ one guarded call
+
+    async def call(self, step: str, entity_type: str, entity_id: int, request_key: str,
+                   fn: Callable[[Any], Awaitable[base.ProviderResult]]) -> base.ProviderResult | None:
+        vendor = STEP_VENDOR[step]
+        stats = self._stats(step)
+        key = gate_key(entity_type, entity_id, step, request_key)
+        if not self.config.force and key in self._answers:
+            stats.skipped_by_dedup += 1
+            self.report.skipped_by_dedup += 1
+            return self._answers[key]
+        client = self._client(vendor)
+        if client is None:
+            stats.skipped_disabled += 1
+            return None
+        estimate = base.cost_usd(vendor, 1.0)
+        async with self._lock:
+            if self._spent + self._reserved + estimate > self.config.daily_cap_usd + 1e-9:
+                self.report.cap_reached = True
+                stats.skipped_by_cap += 1
+                return None
+            self._reserved += estimate
+        try:
+            result, error = await self._attempt(vendor, step, client, fn, stats)
+        finally:
+            async with self._lock:
+                self._reserved -= estimate
+        if result is None:
+            await self.ledger.log(LogEntry(entity_type, entity_id, step, request_key, "error", error=error,
+                                           workspace_slug=self.workspace, run_id=self.report.run_id))
+            return None
+        cost = base.cost_usd(vendor, result.credits)
+        async with self._lock:
+            self._spent += cost
+        stats.cost_usd += cost
+        self.report.cost_usd += cost
+        if result.credits:
+            stats.paid_calls += 1
+            self.report.paid_calls += 1
+        if result.found:
+            stats.found += 1
+        else:
+            stats.not_found += 1
+        # The answer is durable before anything is merged from it.
+        await self.ledger.log(LogEntry(entity_type, entity_id, step, request_key, result.outcome, result, cost,
+                                       workspace_slug=self.workspace, run_id=self.report.run_id))
+        self._answers[key] = result
+        return result
+
+    async def _attempt(self, vendor: str, step: str, client: base.BaseClient, fn, stats: ProviderStats):
+        error = "no attempt made"
+        for attempt in range(self.config.max_attempts):
+            if vendor in self.report.disabled:
+                return None, f"{vendor} switched off: {self.report.disabled[vendor]}"
+            await self._buckets[vendor].acquire()
+            stats.calls += 1
+            try:
+                result = await fn(client)
+            except base.ProviderRateLimited as exc:
+                error = str(exc)
+                wait = exc.retry_after if exc.retry_after is not None else self._backoff(attempt)
+                stats.retries += 1
+                await asyncio.sleep(min(wait, self.config.max_backoff) + random.uniform(0, 0.05))
+                continue
+            except (base.ProviderServerError, base.ProviderTimeout, base.ProviderBadResponse) as exc:
+                error = str(exc)
+                stats.retries += 1
+                await asyncio.sleep(self._backoff(attempt))
+                continue
+            except (base.ProviderOutOfCredits, base.ProviderAuthError) as exc:
+                self.report.disabled[vendor] = str(exc)
+                stats.errors += 1
+                self.report.errors.append(str(exc))
+                return None, str(exc)
+            except base.ProviderRequestError as exc:
+                stats.errors += 1
+                return None, str(exc)
+            self._failures[vendor] = 0
+            return result, None
+        stats.errors += 1
+        stats.retries -= 1  # the last failure was not followed by a retry
+        self._failures[vendor] = self._failures.get(vendor, 0) + 1
+        if self._failures[vendor] >= self.config.breaker_threshold and vendor not in self.report.disabled:
+            self.report.disabled[vendor] = (f"circuit breaker: {self._failures[vendor]} calls in a row failed "
+                                            f"(last: {error})")
+            self.report.errors.append(self.report.disabled[vendor])
+        return None, error
+
+    def _backoff(self, attempt: int) -> float:
+        return min(self.config.max_backoff, self.config.backoff_base * (2**attempt)) * random.uniform(0.8, 1.2)
+
+    # ------------------------------------------------------------ verification
+
+    async def verify(self, person_id: int, email: str, round_key: str = "") -> str | None:
+        """The verifier's status for an address (ledger-gated like every paid call). A re-verification
+        passes a `round_key` (e.g. the date), which makes it a new question."""
+        verifier = self.config.verifier
+        step = {"leadmagic": "leadmagic-verify", "findymail": "findymail-verify"}.get(verifier, verifier)
+        method = {"millionverifier": lambda c: c.verify(email), "leadmagic": lambda c: c.validate(email),
+                  "findymail": lambda c: c.verify(email)}[verifier]
+        result = await self.call(step, "person", person_id, f"verify:{email}{round_key}", method)
+        if result is None:
+            return None
+        self.report.verified += 1
+        return result.email_status
+
+    # ------------------------------------------------------------ people
+
+    async def enrich_person(self, person: dict[str, Any]) -> None:
+        """Finders in order until a verified email; then verification of whatever address we hold."""
+        pid = int(person["id"])
+        state = dict(person)
+        merge = Merge("person", pid)
+
+        def absorb(result: base.ProviderResult) -> None:
+            for column, value in result.fields.items():
+                if column == "email":
+                    continue
+                if state.get(column) in (None, "") and value not in (None, ""):
+                    state[column] = value
+                    merge.fields[column] = value
+            if merge.fields.get("job_title") and not state.get("seniority"):
+                state["seniority"] = merge.fields["seniority"] = seniority_from_title(merge.fields["job_title"])
+
+        if not state.get("email"):
+            candidates: list[tuple[str, str | None, str]] = []   # (email, status, finder)
+            for finder in self.config.finder_order:
+                query = PersonInput(state.get("first_name"), state.get("last_name"), state.get("company_name"),
+                                    state.get("company_domain"), state.get("linkedin_url"))
+                spec = self._finder_call(finder, query)
+                if spec is None:
+                    self.report.skipped_no_input += 1
+                    continue
+                request_key, fn = spec
+                result = await self.call(finder, "person", pid, request_key, fn)
+                if result is None or not result.found:
+                    continue
+                absorb(result)
+                email = result.fields.get("email")
+                if not email:
+                    continue
+                status = result.email_status if (self.config.trust_finder_verification
+                                                 and result.email_status == "valid") else None
+                if status is None:
+                    status = await self.verify(pid, email) or result.email_status
+                candidates.append((email, status, finder))
+                if status == "valid":
+                    break
+            if candidates:
+                email, status, _ = next((c for c in candidates if c[1] == "valid"), candidates[0])
+                merge.fields["email"] = email
+                merge.email_status, merge.status_for_email, merge.verified = status, email, status is not None
+                state["email"] = email
+                self.report.emails_found += 1
+                if status == "valid":
+                    self.report.verified_valid += 1
+        elif not state.get("email_status"):
+            status = await self.verify(pid, state["email"])
+            if status:
+                merge.email_status, merge.status_for_email, merge.verified = status, state["email"], True
+                if status == "valid":
+                    self.report.verified_valid += 1
+        if merge.fields or merge.email_status:
+            self.ledger.merge(merge)
+
+    def _finder_call(self, finder: str, q: PersonInput):
+        """(request key, call) for a finder, or None when we lack what it needs (skipped at no cost)."""
+        name_key = (f"name:{q.first_name}|{q.last_name}|{q.company_domain or q.company_name}".lower()
+                    if q.has_name and (q.company_domain or q.company_name) else None)
+        if finder == "aiark":
+            if not q.linkedin_url:
+                return None
+            return f"li:{q.linkedin_url}", lambda c: c.export_person(q)
+        if finder == "prospeo":
+            if q.linkedin_url:
+                return f"li:{q.linkedin_url}", lambda c: c.enrich_person(q)
+            return (name_key, lambda c: c.enrich_person(q)) if name_key else None
+        if finder == "leadmagic":
+            return (name_key, lambda c: c.find_email(q)) if name_key else None
+        if finder == "findymail":
+            if q.linkedin_url:
+                return f"li:{q.linkedin_url}", lambda c: c.find(q)
+            return (name_key, lambda c: c.find(q)) if name_key else None
+        raise ValueError(finder)
+
+    async def verify_person(self, person: dict[str, Any], force_reverify: bool = False) -> None:
+        """Verification only (for imported or stale emails)."""
+        if not person.get("email"):
+            return
+        if person.get("email_status") and not force_reverify:
+            return
+        round_key = f"@{time.strftime('%Y-%m-%d')}" if force_reverify else ""
+        status = await self.verify(int(person["id"]), person["email"], round_key)
+        if status:
+            self.ledger.merge(Merge("person", int(person["id"]), email_status=status,
+                                    status_for_email=person["email"], verified=True))
+            if status == "valid":
+                self.report.verified_valid += 1
+
+    # ------------------------------------------------------------ companies
+
+    async def enrich_company(self, company: dict[str, Any]) -> None:
+        cid, domain = int(company["id"]), company["domain"]
+        merge = Merge("company", cid)
+        if not (company.get("industry") and company.get("headcount") and company.get("description")):
+            result = await self.call("aiark-company", "company", cid, f"domain:{domain}", lambda c: c.company(domain))
+            if result is not None and result.found:
+                fields = dict(result.fields)
+                fields["industry"] = canonical_vertical(fields.get("industry"))
+                merge.fields.update({k: v for k, v in fields.items() if v not in (None, "")
+                                     and company.get(k) in (None, "")})
+        if not company.get("crawl_markdown"):
+            result = await self.call("firecrawl", "company", cid, f"homepage:{domain}",
+                                     lambda c: c.scrape_homepage(domain))
+            if result is not None and result.found and result.fields.get("crawl_markdown"):
+                merge.fields["crawl_markdown"] = result.fields["crawl_markdown"]
+                merge.crawled = True
+                if result.fields.get("description") and not company.get("description"):
+                    merge.fields.setdefault("description", result.fields["description"])
+        if merge.fields:
+            self.ledger.merge(merge)
+
+
+async def run_bounded(items: list[Any], worker: Callable[[Any], Awaitable[None]], concurrency: int,
+                      on_progress: Callable[[int, int], None] | None = None) -> list[str]:
+    """Run `worker` over items with at most `concurrency` at once; errors are collected, not raised."""
+    semaphore = asyncio.Semaphore(max(1, concurrency))
+    done = 0
+    errors: list[str] = []
+
+    async def one(item: Any) -> None:
+        nonlocal done
+        async with semaphore:
+            try:
+                await worker(item)
+            except Exception as exc:  # noqa: BLE001 - one lead's failure must not stop the list
+                errors.append(f"{type(exc).__name__}: {exc}")
+        done += 1
+        if on_progress:
+            on_progress(done, len(items))
+
+    await asyncio.gather(*(one(item) for item in items))
+    return errors

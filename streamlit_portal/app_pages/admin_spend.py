@@ -1,0 +1,42 @@
+"""Provider spend: what each provider cost per day, and each workspace's spend against its daily cap."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from outsignal_pipelines.operations.spend import cap_status, daily_spend
+
+st.title("Spend")
+st.caption("Every paid provider call is in the ledger; answers already bought are never paid for again.")
+
+days = st.selectbox("Period", [7, 30, 90], index=1, format_func=lambda d: f"last {d} days", key="spend_days")
+spend = daily_spend(days)
+
+caps = cap_status()
+if caps:
+    st.subheader("Today against the daily cap")
+    for row in caps:
+        label = f"{row['workspace_name']}: ${row['spent_today_usd']:.2f} of ${row['cap_usd']:.2f}"
+        if row["cap_reached"]:
+            label += " — cap reached, paid calls stopped"
+        st.progress(min(1.0, row["share"]), text=label)
+
+if spend.is_empty():
+    st.info("No provider calls yet in this period. Enrich a list (`outsignal enrich --list NAME --workspace SLUG`) "
+            "to see spend here.")
+    st.stop()
+
+total = float(spend["cost_usd"].sum())
+cols = st.columns(3)
+cols[0].metric(f"Spend, last {days} days", f"${total:,.2f}")
+cols[1].metric("Paid calls", f"{int(spend['paid_calls'].sum()):,}")
+cols[2].metric("Calls (incl. free misses)", f"{int(spend['calls'].sum()):,}")
+
+st.subheader("Daily spend by provider")
+st.bar_chart(spend.to_pandas(), x="day", y="cost_usd", color="provider", stack=True, x_label="day",
+             y_label="USD")
+st.subheader("By provider")
+by_provider = spend.group_by("provider").agg(pl.col("cost_usd").sum().round(4), pl.col("paid_calls").sum(),
+                                             pl.col("calls").sum()).sort("cost_usd", descending=True)
+st.dataframe(by_provider, hide_index=True, width="stretch", key="spend_by_provider")
