@@ -202,6 +202,37 @@ def enrich(
 
 
 @app.command()
+def score(
+    list_name: str = typer.Option(..., "--list", help="List name."),
+    workspace: str = typer.Option(..., "--workspace", "-w", help="Workspace slug."),
+    force: bool = typer.Option(False, "--force", help="Score again people already scored for this workspace."),
+    scorer: str = typer.Option("", "--scorer", help="rules | llm (default: llm when OUTSIGNAL_LLM_MODEL is set)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Score a list against its workspace's ICP (materialises icp_scores for its partition)."""
+    from outsignal_pipelines.defs.scoring import icp_scores
+    from outsignal_pipelines.operations.enrichment import resolve_list
+    from outsignal_pipelines.operations.pipelines import materialize_for_list
+    from outsignal_pipelines.operations.setup import init_store
+
+    with _errors(as_json):
+        init_store()
+        target = resolve_list(workspace, list_name)
+        meta = materialize_for_list(target.id, [icp_scores], run_config={
+            "ops": {"icp_scores": {"config": {"force": force, "scorer": scorer}}}})["icp_scores"]
+    summary = {k: meta[k] for k in ("scored", "skipped_already_scored", "failed", "llm_calls", "cost_usd", "scorer")}
+    summary["distribution"] = meta["distribution"]
+    if as_json:
+        _emit(True, summary, lambda: None)
+        return
+    out.print(f"{summary['scored']} scored with {summary['scorer']}, {summary['skipped_already_scored']} already "
+              f"scored (skipped), {summary['failed']} failed; {summary['llm_calls']} LLM calls, ${summary['cost_usd']:.4f}")
+    d = summary["distribution"]
+    out.print(f"[green]≥70: {d.get('green', 0)}[/green]  [yellow]40–69: {d.get('amber', 0)}[/yellow]  "
+              f"[dim]<40: {d.get('grey', 0)}[/dim]  unscored: {d.get('unscored', 0)}")
+
+
+@app.command()
 def sandbox(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8765, "--port", help="Port of the sandbox vendor APIs."),

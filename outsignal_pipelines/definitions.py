@@ -16,6 +16,7 @@ from outsignal_pipelines.defs.enrichment import (
     weekly_reverification,
 )
 from outsignal_pipelines.defs.lists import list_members
+from outsignal_pipelines.defs.scoring import icp_scores, score_job
 from outsignal_pipelines.defs.partitions import target_list_partitions_sensor
 from outsignal_pipelines.defs.resources import StoreResource
 from outsignal_pipelines.defs.sql_assets import build_sql_definitions
@@ -25,9 +26,9 @@ list_members_job = dg.define_asset_job("list_members_job", selection=[list_membe
 defs = dg.Definitions.merge(
     build_sql_definitions(),
     dg.Definitions(
-        assets=[list_members, enriched_people, company_profiles, verified_emails],
+        assets=[list_members, enriched_people, company_profiles, verified_emails, icp_scores],
         asset_checks=[no_duplicate_emails, spend_within_cap],
-        jobs=[list_members_job, enrichment_job, reverify_job],
+        jobs=[list_members_job, enrichment_job, reverify_job, score_job],
         schedules=[nightly_enrichment, weekly_reverification],
         sensors=[target_list_partitions_sensor],
         resources={"store": StoreResource()},

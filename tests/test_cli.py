@@ -64,3 +64,13 @@ def test_enrich_prints_the_summary_and_pays_nothing_the_second_time(seeded_store
     assert second["paid_calls"] == 0 and second["skipped_by_dedup"] > 0
     missing = runner.invoke(app, ["enrich", "--list", "Nope", "--workspace", "rise", "--json"])
     assert missing.exit_code == 1 and "no list" in _json(missing)["error"]
+
+
+def test_score_json_then_nothing_to_score(seeded_store):
+    first = runner.invoke(app, ["score", "--list", "Rise Q1", "--workspace", "rise", "--json"])
+    assert first.exit_code == 0, first.stdout
+    payload = _json(first)
+    assert {"scored", "skipped_already_scored", "failed", "llm_calls", "cost_usd", "scorer"} <= payload.keys()
+    assert payload["scored"] == 200 and payload["scorer"] == "rules" and payload["llm_calls"] == 0
+    second = _json(runner.invoke(app, ["score", "--list", "Rise Q1", "--workspace", "rise", "--json"]))
+    assert second["scored"] == 0 and second["skipped_already_scored"] == 200

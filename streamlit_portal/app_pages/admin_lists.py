@@ -1,12 +1,16 @@
-"""Lists with their enrichment coverage (email, LinkedIn, domain, verified)."""
+"""Lists with their enrichment coverage and ICP score distribution; scores in bands with reasons."""
 
 from __future__ import annotations
 
 import polars as pl
 import streamlit as st
 
+from outsignal_pipelines.operations.scoring import list_scores, score_distribution
 from outsignal_pipelines.operations.workspaces import list_workspaces
+from outsignal_pipelines.scoring.rules import band
 from outsignal_pipelines.store import query_df
+
+BAND_LABEL = {"green": "🟢 ≥70", "amber": "🟠 40–69", "grey": "⚪ <40", "unscored": "· unscored"}
 
 st.title("Lists")
 
@@ -29,7 +33,30 @@ for row in stats.to_dicts():
             "share": [row["with_email"] / members, row["with_linkedin"] / members, row["with_domain"] / members,
                       row["verified_valid"] / members],
         })
-        st.bar_chart(coverage.to_pandas(), x="field", y="share", horizontal=True, height=180, x_label="",
-                     y_label="share of members")
+        left, right = st.columns(2)
+        with left:
+            st.caption("Enrichment coverage")
+            st.bar_chart(coverage.to_pandas(), x="field", y="share", horizontal=True, height=200, x_label="",
+                         y_label="share of members")
+        bands, histogram = score_distribution(row["list_id"], row["workspace_slug"])
+        with right:
+            st.caption("ICP score distribution · " + " · ".join(f"{BAND_LABEL[b]}: {n}" for b, n in bands.items()))
+            if bands["unscored"] == row["members"]:
+                st.info(f"Not scored yet: `outsignal score --list \"{row['list_name']}\" --workspace {row['workspace_slug']}`")
+            else:
+                hist = pl.DataFrame({"score": list(histogram), "people": list(histogram.values())})
+                st.bar_chart(hist.to_pandas(), x="score", y="people", height=200)
         if row["needs_verification"]:
             st.caption(f"{row['needs_verification']} emails still need verification")
+        with st.expander("Members by ICP score"):
+            scores = list_scores(row["list_id"], row["workspace_slug"], limit=200)
+            scores = scores.with_columns(
+                pl.when(pl.col("score").is_null()).then(pl.lit(BAND_LABEL["unscored"]))
+                .when(pl.col("score") >= 70).then(pl.lit(BAND_LABEL[band(70)]))
+                .when(pl.col("score") >= 40).then(pl.lit(BAND_LABEL[band(40)]))
+                .otherwise(pl.lit(BAND_LABEL[band(0)])).alias("band"))
+            st.dataframe(scores.select("band", "score", "name", "job_title", "company_name", "email_status",
+                                       "confidence", "scorer", "reasoning"),
+                         hide_index=True, width="stretch", key=f"scores_{row['list_id']}",
+                         column_config={"reasoning": st.column_config.TextColumn("reasoning", width="large",
+                                                                                 help="Why this score")})

@@ -65,3 +65,19 @@ def test_weekly_reverification_targets_stale_valid_emails_on_lists_about_to_depl
             con.execute("UPDATE target_lists SET status = 'approved' WHERE id = 'rise.rise-q1'")
         requests = weekly_reverification(ctx)
         assert [r.partition_key for r in requests] == ["rise.rise-q1"]  # demo data has 90+ day old checks
+
+
+def test_icp_scores_asset_reports_the_distribution_and_skips_scored_people(seeded_store):
+    from outsignal_pipelines.defs.scoring import icp_scores
+
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(TARGET_LISTS, ["rise.rise-q1"])
+        resources = {"store": StoreResource(path=str(seeded_store))}
+        first = dg.materialize([icp_scores], partition_key="rise.rise-q1", instance=instance, resources=resources)
+        meta = first.asset_materializations_for_node("icp_scores")[0].metadata
+        assert meta["scored"].value == 200 and meta["scorer"].value == "rules"
+        assert sum(meta["distribution"].value.values()) == 200
+        assert "| score | people |" in meta["histogram"].value
+        second = dg.materialize([icp_scores], partition_key="rise.rise-q1", instance=instance, resources=resources)
+        meta = second.asset_materializations_for_node("icp_scores")[0].metadata
+        assert meta["scored"].value == 0 and meta["skipped_already_scored"].value == 200

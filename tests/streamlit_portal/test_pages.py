@@ -65,3 +65,39 @@ def test_lists_page_shows_coverage_per_list(seeded_store):
     assert not at.exception
     assert any("Rise Q1" in m.value for m in at.markdown)
     assert len(at.get("vega_lite_chart")) == 3
+
+
+def test_lists_page_shows_score_bands_and_reasons_after_scoring(seeded_store):
+    from outsignal_pipelines.operations.scoring import score_list
+
+    at = _app().run()
+    at.switch_page("app_pages/admin_lists.py").run()
+    assert any("Not scored yet" in i.value for i in at.info)
+    report = score_list("rise", "Rise Q1")
+    at.run()
+    assert not at.exception
+    rise_caption = next(c.value for c in at.caption if "🟢 ≥70: " in c.value and "unscored: 0" in c.value)
+    assert f"🟢 ≥70: {report.distribution['green']}" in rise_caption
+    frames = [df.value for df in at.dataframe if "reasoning" in df.value.columns and (df.value["scorer"] == "rules").any()]
+    assert len(frames) == 1 and frames[0]["band"].iloc[0].startswith(("🟢", "🟠", "⚪"))
+    top = frames[0].iloc[0]
+    assert top["score"] == frames[0]["score"].max() and top["reasoning"]
+
+
+def test_settings_page_saves_a_valid_icp_and_refuses_a_bad_one(seeded_store):
+    at = _app().run()
+    at.switch_page("app_pages/admin_settings.py").run()
+    at.selectbox(key="settings_workspace").select("Rise").run()
+    assert "rule scorer" in at.caption[0].value
+    at.text_input(key="icp_kw_rise").input("brand, events")
+    at.number_input(key="icp_hmin_rise").set_value(100)
+    at.number_input(key="icp_hmax_rise").set_value(50)
+    at.button[0].click().run()
+    assert "headcount_min is larger" in at.error[0].value
+    at.number_input(key="icp_hmax_rise").set_value(900)
+    at.button[0].click().run()
+    assert not at.exception and at.success
+    from outsignal_pipelines.operations.scoring import workspace_icp
+
+    _, rules = workspace_icp("rise")
+    assert rules.title_keywords == ["brand", "events"] and (rules.headcount_min, rules.headcount_max) == (100, 900)

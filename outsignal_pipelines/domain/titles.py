@@ -1,0 +1,69 @@
+"""Job titles → a canonical title and one of the 8 seniority levels, by rules. What the rules cannot
+settle comes back as Unknown, for the LLM fallback (scoring.llm) to try."""
+
+from __future__ import annotations
+
+import re
+
+from outsignal_pipelines.domain.normalize import clean_text
+from outsignal_pipelines.domain.vocabulary import seniority_from_title
+
+_ACRONYMS = {"ceo", "cto", "cfo", "coo", "cmo", "cpo", "cio", "cro", "cso", "cdo", "vp", "svp", "evp", "avp",
+             "hr", "it", "ux", "ui", "qa", "pr", "seo", "b2b", "saas", "emea", "apac", "uk", "us", "ai", "ml",
+             "gm", "md", "rd", "r&d", "ppc", "crm", "erp", "dei", "esg", "bdr", "sdr"}
+_SMALL = {"of", "and", "the", "for", "in", "to", "at", "a", "an", "de", "la", "des", "du", "y"}
+_ABBREVIATIONS = [
+    (re.compile(r"\bsr\.?(?=\s|$)", re.I), "Senior"), (re.compile(r"\bjr\.?(?=\s|$)", re.I), "Junior"),
+    (re.compile(r"\bmgr\.?(?=\s|$)", re.I), "Manager"), (re.compile(r"\bdir\.?(?=\s|$)", re.I), "Director"),
+    (re.compile(r"\bexec\.?(?=\s|$)", re.I), "Executive"), (re.compile(r"\bassoc\.?(?=\s|$)", re.I), "Associate"),
+    (re.compile(r"\bvice[- ]pres\.?(?=\s|$)", re.I), "VP"), (re.compile(r"\bvice[- ]president\b", re.I), "VP"),
+    (re.compile(r"\bhd of\b", re.I), "Head of"), (re.compile(r"\beng\.?(?=\s|$)", re.I), "Engineering"),
+    (re.compile(r"\bmktg\b", re.I), "Marketing"), (re.compile(r"\bops\b", re.I), "Operations"),
+]
+# Titles in other languages that a rule can translate outright.
+_TRANSLATIONS = {
+    "首席技术官": "Chief Technology Officer", "首席执行官": "Chief Executive Officer", "首席财务官": "Chief Financial Officer",
+    "geschäftsführer": "Managing Director", "geschäftsführerin": "Managing Director",
+    "directeur général": "Chief Executive Officer", "directrice générale": "Chief Executive Officer",
+    "director de tecnología": "Director of Technology", "directora de tecnología": "Director of Technology",
+    "director general": "Chief Executive Officer", "directeur technique": "Chief Technology Officer",
+    "gerente de marketing": "Marketing Manager", "responsable marketing": "Marketing Manager",
+    "leiter vertrieb": "Head of Sales", "vertriebsleiter": "Head of Sales", "amministratore delegato": "Chief Executive Officer",
+}
+
+
+def _case_word(word: str, first: bool) -> str:
+    bare = word.strip("(),.:;/").lower()
+    if bare in _ACRONYMS:
+        return word.upper()
+    if bare in _SMALL and not first:
+        return word.lower()
+    if any(c.isupper() for c in word[1:]) and not word.isupper():
+        return word  # deliberate mixed case: "DevOps", "iOS"
+    return word[:1].upper() + word[1:].lower()
+
+
+def canonical_title(title: str | None) -> str | None:
+    """'vp of engineering' → 'VP of Engineering', 'Sr. Software Engineer' → 'Senior Software Engineer',
+    'MARKETING MGR' → 'Marketing Manager', '首席技术官' → 'Chief Technology Officer'."""
+    text = clean_text(title)
+    if text is None:
+        return None
+    translated = _TRANSLATIONS.get(text.casefold())
+    if translated:
+        return translated
+    for pattern, replacement in _ABBREVIATIONS:
+        text = pattern.sub(replacement, text)
+    words = text.split(" ")
+    if all(ord(c) < 0x3000 for c in text):
+        words = [_case_word(w, i == 0) for i, w in enumerate(words)]
+    return " ".join(words)
+
+
+def normalise_title(title: str | None) -> tuple[str | None, str]:
+    """(canonical title, seniority). Seniority reads the original too, so non-English rules still apply."""
+    canonical = canonical_title(title)
+    level = seniority_from_title(canonical)
+    if level == "Unknown":
+        level = seniority_from_title(title)
+    return canonical, level

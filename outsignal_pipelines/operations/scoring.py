@@ -1,0 +1,246 @@
+"""Scoring a TargetList against its workspace's ICP. People already scored for the workspace are
+skipped unless forced: no LLM call, no enrichment call. Scores land in icp_scores with the scorer
+that produced them; LLM calls (and their cost) are also written to the ledger, so they count toward
+the workspace's daily spend like every other paid call."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import polars as pl
+from pydantic import ValidationError
+
+from outsignal_pipelines.domain.titles import normalise_title
+from outsignal_pipelines.operations import OperationError
+from outsignal_pipelines.operations.enrichment import resolve_list
+from outsignal_pipelines.scoring import llm
+from outsignal_pipelines.scoring.rules import SCORER_NAME, IcpRules, band, score_frame
+from outsignal_pipelines.store import connect, transaction
+
+BANDS = ("green", "amber", "grey")
+
+
+@dataclass
+class ScoreReport:
+    list_id: str
+    scorer: str
+    scored: int = 0
+    skipped_already_scored: int = 0
+    failed: int = 0
+    llm_calls: int = 0
+    cost_usd: float = 0.0
+    distribution: dict[str, int] = field(default_factory=dict)
+    histogram: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["cost_usd"] = round(self.cost_usd, 6)
+        data["errors"] = self.errors[:10]
+        return data
+
+
+def workspace_icp(workspace: str) -> tuple[str, IcpRules]:
+    with connect() as con:
+        row = con.execute("SELECT icp_criteria, icp_rules FROM workspaces WHERE slug = ?", [workspace]).fetchall()
+    if not row:
+        raise OperationError(f"unknown workspace {workspace!r}")
+    criteria, rules_json = row[0]
+    try:
+        rules = IcpRules.model_validate(json.loads(rules_json) if rules_json else {})
+    except (ValidationError, ValueError) as exc:
+        raise OperationError(f"the ICP rules of {workspace!r} are not valid: {exc}") from exc
+    return criteria or "", rules
+
+
+def update_icp(workspace: str, criteria: str | None, rules: dict[str, Any]) -> IcpRules:
+    """Validate and store a workspace's ICP (free text for the LLM, structured rules for the rules)."""
+    try:
+        parsed = IcpRules.model_validate(rules)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc") or ())
+        message = first["msg"].removeprefix("Value error, ")
+        raise OperationError(f"ICP rules not saved: {where + ': ' if where else ''}{message}") from exc
+    with transaction() as con:
+        updated = con.execute("UPDATE workspaces SET icp_criteria = ?, icp_rules = ? WHERE slug = ? RETURNING slug",
+                              [(criteria or "").strip() or None, parsed.model_dump_json(), workspace]).fetchall()
+    if not updated:
+        raise OperationError(f"unknown workspace {workspace!r}")
+    return parsed
+
+
+_LEAD_SQL = """
+SELECT p.id AS person_id, p.first_name, p.last_name, p.job_title, p.seniority, p.company_name,
+       p.company_domain, p.location, coalesce(p.country, c.country) AS country,
+       coalesce(p.vertical, c.industry) AS vertical, c.headcount, c.description AS company_description,
+       left(c.crawl_markdown, {chars}) AS homepage
+FROM target_list_members m
+JOIN people p ON p.id = m.person_id
+LEFT JOIN companies c ON c.domain = p.company_domain
+WHERE m.list_id = ? {extra}
+ORDER BY p.id
+"""
+
+
+def _leads(list_id: str, workspace: str, force: bool) -> tuple[pl.DataFrame, int]:
+    extra = "" if force else ("AND NOT EXISTS (SELECT 1 FROM icp_scores s WHERE s.person_id = p.id "
+                              "AND s.workspace_slug = ?)")
+    params = [list_id] if force else [list_id, workspace]
+    with connect() as con:
+        leads = con.sql(_LEAD_SQL.format(chars=llm.HOMEPAGE_CHARS, extra=extra), params=params).pl()
+        members = con.execute("SELECT count(*) FROM target_list_members WHERE list_id = ?", [list_id]).fetchall()[0][0]
+    return leads, members - leads.height
+
+
+def _with_rule_seniority(leads: pl.DataFrame) -> pl.DataFrame:
+    """Fill missing seniorities from titles by rule, so the scorer sees what the rules can settle."""
+    if leads.is_empty():
+        return leads
+    missing = leads["seniority"].is_null() | (leads["seniority"] == "Unknown")
+    if not missing.any():
+        return leads
+    levels = [normalise_title(t)[1] if m else s for t, s, m in zip(leads["job_title"], leads["seniority"], missing)]
+    return leads.with_columns(pl.Series("seniority", levels, dtype=pl.String))
+
+
+def score_list(workspace: str, list_name: str | None = None, *, list_id: str | None = None, force: bool = False,
+               scorer: str | None = None, completion: llm.Completion | None = None,
+               completion_kwargs: dict[str, Any] | None = None) -> ScoreReport:
+    """Score every not-yet-scored member. scorer: 'rules', 'llm', or None (LLM when a model is set)."""
+    target = resolve_list(workspace, list_name, list_id)
+    model = llm.configured_model()
+    use = scorer or ("llm" if model else "rules")
+    if use not in ("rules", "llm"):
+        raise OperationError("scorer must be 'rules' or 'llm'")
+    if use == "llm" and not model:
+        raise OperationError("the LLM scorer needs OUTSIGNAL_LLM_MODEL; without it the rule scorer is used")
+    criteria, rules = workspace_icp(workspace)
+    leads, skipped = _leads(target.id, workspace, force)
+    leads = _with_rule_seniority(leads)
+    if use == "llm":
+        leads = asyncio.run(_llm_seniority(leads, model, completion, completion_kwargs or {}, workspace))
+    report = ScoreReport(list_id=target.id, scorer=SCORER_NAME if use == "rules" else f"llm:{model}",
+                         skipped_already_scored=skipped)
+    if leads.is_empty():
+        report.distribution, report.histogram = score_distribution(target.id, workspace)
+        return report
+    if use == "rules":
+        scores = score_frame(leads, rules).with_columns(pl.lit(SCORER_NAME).alias("scorer"),
+                                                         pl.lit(0.0).alias("cost_usd"))
+    else:
+        scores = asyncio.run(_llm_scores(leads, criteria, rules, model, completion, completion_kwargs or {},
+                                         workspace, report))
+    report.scored = scores.height
+    _store(scores, workspace)
+    report.distribution, report.histogram = score_distribution(target.id, workspace)
+    return report
+
+
+async def _llm_seniority(leads: pl.DataFrame, model: str, completion, extra: dict, workspace: str) -> pl.DataFrame:
+    """The LLM fallback for titles no rule could place; answers outside the vocabulary or unsure are
+    dropped, answers kept are written back to people whose seniority is still empty/Unknown."""
+    unknown = leads.filter((pl.col("seniority").is_null() | (pl.col("seniority") == "Unknown"))
+                           & pl.col("job_title").is_not_null())
+    titles = sorted(set(unknown["job_title"].to_list()))
+    if not titles:
+        return leads
+    outcomes = await llm.gather_limited([llm.llm_classify("seniority", t, model, completion, **extra) for t in titles],
+                                        llm.concurrency_limit())
+    decided = {t: o.value for t, o in zip(titles, outcomes) if o.value}
+    with transaction() as con:
+        con.executemany(
+            """INSERT INTO enrichment_log (entity_type, entity_id, provider, request_key, outcome, cost_usd, error,
+                                          workspace_slug) VALUES ('person', 0, ?, ?, ?, ?, ?, ?)""",
+            [[f"llm:{model}", f"seniority:{t}", "found" if o.value else "not_found" if o.error is None else "error",
+              o.cost_usd, o.error, workspace] for t, o in zip(titles, outcomes)])
+        for title, level in decided.items():
+            con.execute("UPDATE people SET seniority = ? WHERE job_title = ? AND (seniority IS NULL OR seniority = 'Unknown')",
+                        [level, title])
+    return leads.with_columns(pl.when(pl.col("job_title").is_in(list(decided)) &
+                                      (pl.col("seniority").is_null() | (pl.col("seniority") == "Unknown")))
+                              .then(pl.col("job_title").replace_strict(decided, default=None))
+                              .otherwise(pl.col("seniority")).alias("seniority"))
+
+
+async def _llm_scores(leads: pl.DataFrame, criteria: str, rules: IcpRules, model: str, completion,
+                      extra: dict, workspace: str, report: ScoreReport) -> pl.DataFrame:
+    rows = leads.to_dicts()
+    lead_fields = ("first_name", "last_name", "job_title", "seniority", "company_name", "company_domain",
+                   "location", "country", "vertical", "headcount", "company_description")
+    outcomes = await llm.gather_limited(
+        [llm.llm_score(criteria, rules.model_dump(), {k: r.get(k) for k in lead_fields}, r.get("homepage"), model,
+                       completion, **extra) for r in rows],
+        llm.concurrency_limit())
+    scored, ledger = [], []
+    for row, outcome in zip(rows, outcomes):
+        report.llm_calls += outcome.calls
+        report.cost_usd += outcome.cost_usd
+        ledger.append((row["person_id"], "found" if outcome.value else "error", outcome.cost_usd, outcome.error))
+        if outcome.value is None:
+            report.failed += 1
+            report.errors.append(f"person {row['person_id']}: {outcome.error}")
+            continue
+        verdict = outcome.value
+        scored.append({"person_id": row["person_id"], "score": verdict.score, "reasoning": verdict.reasoning,
+                       "confidence": verdict.confidence, "scorer": f"llm:{model}", "cost_usd": outcome.cost_usd})
+    _log_llm_calls(ledger, workspace, model)
+    return pl.DataFrame(scored, schema={"person_id": pl.Int64, "score": pl.Int32, "reasoning": pl.String,
+                                        "confidence": pl.String, "scorer": pl.String, "cost_usd": pl.Float64})
+
+
+def _log_llm_calls(rows: list[tuple], workspace: str, model: str) -> None:
+    if not rows:
+        return
+    with transaction() as con:
+        con.executemany(
+            """INSERT INTO enrichment_log (entity_type, entity_id, provider, request_key, outcome, cost_usd, error,
+                                          workspace_slug) VALUES ('person', ?, ?, ?, ?, ?, ?, ?)""",
+            [[pid, f"llm:{model}", f"icp:{workspace}", outcome, cost, error, workspace]
+             for pid, outcome, cost, error in rows])
+
+
+def _store(scores: pl.DataFrame, workspace: str) -> None:
+    if scores.is_empty():
+        return
+    frame = scores.with_columns(pl.lit(workspace).alias("workspace_slug"))  # noqa: F841 - read by DuckDB
+    with transaction() as con:
+        con.execute(
+            """INSERT INTO icp_scores (person_id, workspace_slug, score, reasoning, confidence, scorer, cost_usd, scored_at)
+               SELECT person_id, workspace_slug, score, reasoning, confidence, scorer, cost_usd, current_timestamp
+               FROM frame
+               ON CONFLICT (person_id, workspace_slug) DO UPDATE SET score = excluded.score,
+                 reasoning = excluded.reasoning, confidence = excluded.confidence, scorer = excluded.scorer,
+                 cost_usd = excluded.cost_usd, scored_at = excluded.scored_at""")
+
+
+def score_distribution(list_id: str, workspace: str) -> tuple[dict[str, int], dict[str, int]]:
+    """(bands: green/amber/grey/unscored counts, histogram: 10-point buckets) for a list."""
+    with connect() as con:
+        scores = [r[0] for r in con.execute(
+            """SELECT s.score FROM target_list_members m
+               LEFT JOIN icp_scores s ON s.person_id = m.person_id AND s.workspace_slug = ?
+               WHERE m.list_id = ?""", [workspace, list_id]).fetchall()]
+    bands = {b: 0 for b in (*BANDS, "unscored")}
+    histogram = {f"{lo}-{lo + 9 if lo < 90 else 100}": 0 for lo in range(0, 100, 10)}
+    for score in scores:
+        bands[band(score)] += 1
+        if score is not None:
+            lo = min(score // 10 * 10, 90)
+            histogram[f"{lo}-{lo + 9 if lo < 90 else 100}"] += 1
+    return bands, histogram
+
+
+def list_scores(list_id: str, workspace: str, limit: int = 500) -> pl.DataFrame:
+    """Members with their score for the workspace, best first (unscored last)."""
+    with connect() as con:
+        return con.sql(
+            """SELECT p.id AS person_id, trim(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '')) AS name,
+                      p.job_title, p.company_name, p.email_status, s.score, s.confidence, s.scorer, s.reasoning
+               FROM target_list_members m JOIN people p ON p.id = m.person_id
+               LEFT JOIN icp_scores s ON s.person_id = p.id AND s.workspace_slug = ?
+               WHERE m.list_id = ? ORDER BY s.score DESC NULLS LAST, p.id LIMIT ?""",
+            params=[workspace, list_id, int(limit)]).pl()

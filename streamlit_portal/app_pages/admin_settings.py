@@ -1,0 +1,58 @@
+"""Workspace settings: the ICP in plain words (for the LLM scorer) and as rules (for the rule scorer)."""
+
+from __future__ import annotations
+
+import pycountry
+import streamlit as st
+
+from outsignal_pipelines.domain.vocabulary import SENIORITIES, VERTICALS
+from outsignal_pipelines.operations import OperationError
+from outsignal_pipelines.operations.scoring import update_icp, workspace_icp
+from outsignal_pipelines.operations.workspaces import list_workspaces
+from outsignal_pipelines.scoring.llm import configured_model
+
+st.title("Workspace settings")
+workspaces = {w.name: w.slug for w in list_workspaces()}
+if not workspaces:
+    st.info("No workspaces yet: `outsignal workspace add SLUG --name NAME`.")
+    st.stop()
+name = st.selectbox("Workspace", list(workspaces), key="settings_workspace")
+slug = workspaces[name]
+try:
+    criteria, rules = workspace_icp(slug)
+except OperationError as exc:
+    st.error(str(exc))
+    st.stop()
+
+model = configured_model()
+st.caption(f"Scores use the LLM scorer ({model})." if model else
+           "No LLM configured (OUTSIGNAL_LLM_MODEL): scores use the rule scorer below.")
+countries = sorted(c.alpha_2 for c in pycountry.countries)
+
+with st.form(f"icp_{slug}"):
+    text = st.text_area("ICP in plain words", value=criteria, height=120, key=f"icp_text_{slug}")
+    seniorities = st.multiselect("Target seniorities", SENIORITIES, default=rules.seniorities, key=f"icp_sen_{slug}")
+    keywords = st.text_input("Title keywords (comma separated)", ", ".join(rules.title_keywords), key=f"icp_kw_{slug}")
+    verticals = st.multiselect("Target verticals", VERTICALS, default=rules.verticals, key=f"icp_vert_{slug}")
+    col1, col2 = st.columns(2)
+    hc_min = col1.number_input("Headcount from", min_value=0, value=rules.headcount_min or 0, key=f"icp_hmin_{slug}")
+    hc_max = col2.number_input("Headcount to (0 = no limit)", min_value=0, value=rules.headcount_max or 0,
+                               key=f"icp_hmax_{slug}")
+    chosen_countries = st.multiselect("Countries", countries, default=rules.countries, key=f"icp_countries_{slug}")
+    exclude = st.text_input("Exclude titles containing (comma separated)", ", ".join(rules.exclude_title_keywords),
+                            key=f"icp_excl_{slug}")
+    saved = st.form_submit_button("Save ICP", key=f"icp_save_{slug}")
+
+if saved:
+    try:
+        update_icp(slug, text, {
+            "seniorities": seniorities, "title_keywords": [k for k in keywords.split(",") if k.strip()],
+            "verticals": verticals, "headcount_min": int(hc_min) or None, "headcount_max": int(hc_max) or None,
+            "countries": chosen_countries,
+            "exclude_title_keywords": [k for k in exclude.split(",") if k.strip()],
+            "exclude_domains": rules.exclude_domains,
+        })
+    except OperationError as exc:
+        st.error(str(exc))
+    else:
+        st.success("ICP saved. Re-score lists with --force to apply it to people already scored.")
