@@ -23,6 +23,8 @@ app = typer.Typer(help="Outsignal Lead Engine: the lead store, enrichment, scori
                   no_args_is_help=True, add_completion=False)
 workspace_app = typer.Typer(help="Client workspaces.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
+lists_app = typer.Typer(help="Target lists: create, add people, show, rename, delete.", no_args_is_help=True)
+app.add_typer(lists_app, name="lists")
 
 out = Console()
 err = Console(stderr=True)
@@ -230,6 +232,204 @@ def score(
     d = summary["distribution"]
     out.print(f"[green]≥70: {d.get('green', 0)}[/green]  [yellow]40–69: {d.get('amber', 0)}[/yellow]  "
               f"[dim]<40: {d.get('grey', 0)}[/dim]  unscored: {d.get('unscored', 0)}")
+
+
+def _people_query(text, workspace, vertical, seniority, title, location, company, headcount_min, headcount_max,
+                  email_status, verified, min_icp, in_list, not_in_list, enrichment, sort, page, page_size):
+    from outsignal_pipelines.operations.enrichment import resolve_list
+    from outsignal_pipelines.operations.search import PeopleQuery
+
+    def list_id(name):
+        if not name:
+            return None
+        if not workspace:
+            raise OperationError("--in-list/--not-in-list need --workspace (lists belong to a workspace)")
+        return resolve_list(workspace, name).id
+
+    return PeopleQuery(text=text or None, workspace=workspace, verticals=vertical or [], seniorities=seniority or [],
+                       title_contains=title, location=location, company=company, headcount_min=headcount_min,
+                       headcount_max=headcount_max, email_status=email_status, has_verified_email=verified,
+                       min_icp_score=min_icp, in_list=list_id(in_list), not_in_list=list_id(not_in_list),
+                       enrichment_status=enrichment, sort=sort, page=page, page_size=page_size)
+
+
+TextArg = typer.Argument(None, help="Free text over name, email, company and title.")
+WsOpt = typer.Option(None, "--workspace", "-w", help="Workspace slug.")
+VerticalOpt = typer.Option(None, "--vertical", help="Vertical (repeatable).")
+SeniorityOpt = typer.Option(None, "--seniority", help="Seniority (repeatable).")
+
+
+@app.command()
+def search(
+    text: str = TextArg, workspace: str = WsOpt, vertical: list[str] = VerticalOpt, seniority: list[str] = SeniorityOpt,
+    title: str = typer.Option(None, "--title", help="Title contains."),
+    location: str = typer.Option(None, "--location", help="Location contains."),
+    company: str = typer.Option(None, "--company", help="Company contains."),
+    headcount_min: int = typer.Option(None, "--headcount-min"), headcount_max: int = typer.Option(None, "--headcount-max"),
+    email_status: str = typer.Option(None, "--email-status", help="valid | catch_all | risky | invalid | unknown"),
+    verified: bool = typer.Option(None, "--verified/--not-verified", help="Has a verified (valid) email."),
+    min_icp: int = typer.Option(None, "--min-icp", help="Minimum ICP score (needs --workspace)."),
+    in_list: str = typer.Option(None, "--in-list", help="Member of this list (needs --workspace)."),
+    not_in_list: str = typer.Option(None, "--not-in-list", help="Not a member of this list (needs --workspace)."),
+    enrichment: str = typer.Option(None, "--enrichment", help="full | partial | missing"),
+    sort: str = typer.Option("name", "--sort", help="name | newest | company | icp"),
+    page: int = typer.Option(1, "--page"), page_size: int = typer.Option(25, "--page-size"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Search people (filters combine with AND; repeated values of one filter with OR)."""
+    from outsignal_pipelines.operations.search import search_people
+    from outsignal_pipelines.operations.setup import init_store
+
+    with _errors(as_json):
+        init_store()
+        query = _people_query(text, workspace, vertical, seniority, title, location, company, headcount_min,
+                              headcount_max, email_status, verified, min_icp, in_list, not_in_list, enrichment,
+                              sort, page, page_size)
+        result = search_people(query)
+    if as_json:
+        _emit(True, {"total": result.total, "page": result.page, "pages": result.pages,
+                     "results": result.rows.to_dicts()}, lambda: None)
+        return
+    table = Table("id", "name", "title", "company", "email", "status", "ICP")
+    for r in result.rows.iter_rows(named=True):
+        table.add_row(str(r["person_id"]), r["full_name"] or "", r["job_title"] or "", r["company_name"] or "",
+                      r["email"] or "", r["email_status"] or "", "" if r["icp_score"] is None else str(r["icp_score"]))
+    out.print(table)
+    out.print(f"{result.total:,} match · page {result.page} of {result.pages}")
+
+
+@lists_app.command("create")
+def lists_create(name: str = typer.Argument(...), workspace: str = typer.Option(..., "--workspace", "-w"),
+                 as_json: bool = JsonOpt) -> None:
+    """Create a list (creating an existing name returns it)."""
+    from outsignal_pipelines.operations.lists import create_list
+    from outsignal_pipelines.operations.setup import init_store
+
+    with _errors(as_json):
+        init_store()
+        target, created = create_list(workspace, name)
+    _emit(as_json, {"id": target.id, "name": target.name, "workspace": target.workspace_slug, "created": created,
+                    "members": target.member_count},
+          lambda: out.print(f"list {target.name!r} {'created' if created else 'already exists'} ({target.id})"))
+
+
+@lists_app.command("add")
+def lists_add(
+    name: str = typer.Argument(...), workspace: str = typer.Option(..., "--workspace", "-w"),
+    ids: list[int] = typer.Option(None, "--id", help="Person id (repeatable)."),
+    text: str = typer.Option(None, "--search", help="Add everyone matching this search (with the filters below)."),
+    vertical: list[str] = VerticalOpt, seniority: list[str] = SeniorityOpt,
+    title: str = typer.Option(None, "--title"), location: str = typer.Option(None, "--location"),
+    verified: bool = typer.Option(None, "--verified/--not-verified"),
+    min_icp: int = typer.Option(None, "--min-icp"),
+    all_matching: bool = typer.Option(False, "--all-matching", help="Required with search filters: add all N matches."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Add people by id, or every person matching a search."""
+    from outsignal_pipelines.operations.lists import add_people, add_search_results
+    from outsignal_pipelines.operations.setup import init_store
+
+    with _errors(as_json):
+        init_store()
+        searching = any([text, vertical, seniority, title, location, verified is not None, min_icp is not None])
+        if ids and searching:
+            raise OperationError("give either --id or search filters, not both")
+        if searching:
+            if not all_matching:
+                raise OperationError("adding a whole search needs --all-matching (it adds every match, not one page)")
+            query = _people_query(text, workspace, vertical, seniority, title, location, None, None, None, None,
+                                  verified, min_icp, None, None, None, "name", 1, 1)
+            result = add_search_results(workspace, name, query)
+        elif ids:
+            result = add_people(workspace, name, ids)
+        else:
+            raise OperationError("nothing to add: give --id or search filters with --all-matching")
+    _emit(as_json, result, lambda: out.print(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in result.items())))
+
+
+@lists_app.command("show")
+def lists_show(name: str = typer.Argument(None), workspace: str = typer.Option(..., "--workspace", "-w"),
+               as_json: bool = JsonOpt) -> None:
+    """A list's quality summary, or every list of the workspace when no name is given."""
+    from outsignal_pipelines.operations.lists import list_lists, list_summary
+    from outsignal_pipelines.operations.setup import init_store
+
+    with _errors(as_json):
+        init_store()
+        if name is None:
+            rows = [{"id": t.id, "name": t.name, "status": t.status, "members": t.member_count}
+                    for t in list_lists(workspace)]
+            _emit(as_json, {"lists": rows}, lambda: [out.print(f"{r['name']} ({r['status']}): {r['members']:,} members")
+                                                     for r in rows] or out.print("no lists yet"))
+            return
+        summary = list_summary(workspace, name)
+    _emit(as_json, summary, lambda: out.print(
+        f"{summary['name']} ({summary['status']}): {summary['members']:,} members · email {summary['email_coverage']:.0%} · "
+        f"LinkedIn {summary['linkedin_coverage']:.0%} · verified {summary['verified_share']:.0%} · "
+        f"ICP bands {summary['icp_bands']}"))
+
+
+@lists_app.command("rename")
+def lists_rename(name: str = typer.Argument(...), new_name: str = typer.Argument(...),
+                 workspace: str = typer.Option(..., "--workspace", "-w"), as_json: bool = JsonOpt) -> None:
+    from outsignal_pipelines.operations.lists import rename_list
+
+    with _errors(as_json):
+        target = rename_list(workspace, name, new_name)
+    _emit(as_json, {"id": target.id, "name": target.name}, lambda: out.print(f"renamed to {target.name!r}"))
+
+
+@lists_app.command("remove")
+def lists_remove(name: str = typer.Argument(...), workspace: str = typer.Option(..., "--workspace", "-w"),
+                 ids: list[int] = typer.Option(..., "--id"), as_json: bool = JsonOpt) -> None:
+    """Remove people from a list (they stay in the store)."""
+    from outsignal_pipelines.operations.lists import remove_people
+
+    with _errors(as_json):
+        removed = remove_people(workspace, name, ids)
+    _emit(as_json, {"removed": removed}, lambda: out.print(f"{removed} removed"))
+
+
+@lists_app.command("delete")
+def lists_delete(name: str = typer.Argument(...), workspace: str = typer.Option(..., "--workspace", "-w"),
+                 as_json: bool = JsonOpt) -> None:
+    """Delete a list; its people stay in the store."""
+    from outsignal_pipelines.operations.lists import delete_list
+
+    with _errors(as_json):
+        members = delete_list(workspace, name)
+    _emit(as_json, {"deleted": name, "members": members}, lambda: out.print(f"deleted {name!r} ({members} members)"))
+
+
+@app.command()
+def export(
+    list_name: str = typer.Option(..., "--list"), workspace: str = typer.Option(..., "--workspace", "-w"),
+    to: str = typer.Option("csv", "--to", help="csv | emailbison"),
+    out_path: Path = typer.Option(None, "--out", help="CSV file path (default: data/exports/<list>_<date>.csv)."),
+    campaign_id: int = typer.Option(None, "--campaign-id", help="EmailBison: use this campaign instead of one named after the list."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Export a list's verified leads (the gate refuses while members still need verification)."""
+    from outsignal_pipelines.operations.export import export_csv
+    from outsignal_pipelines.operations.setup import init_store
+
+    with _errors(as_json):
+        init_store()
+        if to == "csv":
+            result = export_csv(workspace, list_name, out_path)
+        elif to == "emailbison":
+            from outsignal_pipelines.emailbison.export import export_to_emailbison
+
+            result = export_to_emailbison(workspace, list_name, campaign_id=campaign_id)
+        else:
+            raise OperationError("--to must be csv or emailbison")
+    if as_json:
+        _emit(True, result, lambda: None)
+        return
+    where = result.get("file") or f"EmailBison campaign {result.get('campaign_name')!r} (id {result.get('campaign_id')})"
+    out.print(f"[green]{result['exported']} exported[/green] to {where}; {result['excluded']['blocked']} excluded")
+    for reason, n in (result.get("blocked_reasons") or result.get("excluded_reasons") or {}).items():
+        out.print(f"  {n} × {reason}")
 
 
 @app.command()

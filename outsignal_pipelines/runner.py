@@ -162,7 +162,10 @@ def serve(config: ServeConfig, say: Callable[[str], None] = print, with_sandbox:
         if with_sandbox:
             processes["sandbox"] = subprocess.Popen(sandbox_command(config), env=env, cwd=cwd, start_new_session=True)
         processes["dagster"] = subprocess.Popen(dagster_command(config), env=env, cwd=cwd, start_new_session=True)
-        processes["streamlit"] = subprocess.Popen(streamlit_command(config), env=env, cwd=cwd, start_new_session=True)
+        # The app server is a long-lived reader: it keeps DuckDB warm for a second between queries.
+        streamlit_env = {**env, "OUTSIGNAL_DB_LINGER_SECONDS": env.get("OUTSIGNAL_DB_LINGER_SECONDS", "1")}
+        processes["streamlit"] = subprocess.Popen(streamlit_command(config), env=streamlit_env, cwd=cwd,
+                                                  start_new_session=True)
         deadline = time.monotonic() + config.ready_timeout
         checks = {"dagster": f"{config.dagster_url}/server_info",
                   "streamlit": f"{config.streamlit_url}/_stcore/health"}

@@ -74,3 +74,34 @@ def test_score_json_then_nothing_to_score(seeded_store):
     assert payload["scored"] == 200 and payload["scorer"] == "rules" and payload["llm_calls"] == 0
     second = _json(runner.invoke(app, ["score", "--list", "Rise Q1", "--workspace", "rise", "--json"]))
     assert second["scored"] == 0 and second["skipped_already_scored"] == 200
+
+
+def test_search_lists_and_csv_export_from_the_command_line(seeded_store, tmp_path):
+    found = _json(runner.invoke(app, ["search", "director", "-w", "rise", "--seniority", "Director", "--json",
+                                      "--page-size", "5"]))
+    assert found["total"] > 0 and len(found["results"]) == 5 and "icp_score" in found["results"][0]
+    created = _json(runner.invoke(app, ["lists", "create", "Directors", "-w", "rise", "--json"]))
+    assert created["created"] and created["id"] == "rise.directors"
+    again = _json(runner.invoke(app, ["lists", "create", "Directors", "-w", "rise", "--json"]))
+    assert not again["created"] and again["id"] == created["id"]
+    refused = runner.invoke(app, ["lists", "add", "Directors", "-w", "rise", "--seniority", "Director", "--json"])
+    assert refused.exit_code == 1 and "--all-matching" in _json(refused)["error"]
+    added = _json(runner.invoke(app, ["lists", "add", "Directors", "-w", "rise", "--seniority", "Director",
+                                      "--all-matching", "--json"]))
+    assert added["added"] == added["matched"] > 0
+    shown = _json(runner.invoke(app, ["lists", "show", "Directors", "-w", "rise", "--json"]))
+    assert shown["members"] == added["added"]
+    gated = runner.invoke(app, ["export", "--list", "Directors", "-w", "rise", "--to", "csv", "--json"])
+    assert gated.exit_code == 1 and "never been verified" in _json(gated)["error"]
+    from outsignal_pipelines.store import connect
+
+    with connect() as con:  # stand-in for a verification run: every member now has a status
+        con.execute("UPDATE people SET email_status = 'unknown' WHERE email IS NOT NULL AND email_status IS NULL")
+        ready = con.execute("""SELECT count(*) FROM target_list_members m JOIN people p ON p.id = m.person_id
+                               WHERE m.list_id = 'rise.rise-q1' AND p.email_status = 'valid'""").fetchall()[0][0]
+    exported = _json(runner.invoke(app, ["export", "--list", "Rise Q1", "-w", "rise", "--to", "csv",
+                                         "--out", str(tmp_path / "q1.csv"), "--json"]))
+    assert exported["exported"] == ready > 0 and exported["excluded"]["blocked"] == 200 - ready
+    assert (tmp_path / "q1.csv").read_text().count("\n") == ready + 1
+    deleted = _json(runner.invoke(app, ["lists", "delete", "Directors", "-w", "rise", "--json"]))
+    assert deleted["members"] == added["added"]

@@ -10,11 +10,6 @@ SELECT
     c.website,
     c.company_linkedin_url,
     c.company_description,
-    c.has_crawl,
-    CASE
-        WHEN p.has_email AND p.has_linkedin AND p.has_domain AND p.job_title IS NOT NULL THEN 'full'
-        WHEN NOT p.has_email AND NOT p.has_linkedin THEN 'missing'
-        ELSE 'partial'
-    END AS enrichment_status
+    c.has_crawl
 FROM {{ ref('stg_people') }} AS p
 LEFT JOIN {{ ref('stg_companies') }} AS c ON c.domain = p.company_domain

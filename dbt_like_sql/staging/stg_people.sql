@@ -1,5 +1,5 @@
 -- materialized: view
--- description: People with their derived contact coverage flags.
+-- description: People with their derived contact coverage flags and enrichment status (full | partial | missing); search reads this (no join).
 SELECT
     p.id                                                    AS person_id,
     p.email,
@@ -22,6 +22,12 @@ SELECT
     p.linkedin_url IS NOT NULL                              AS has_linkedin,
     p.company_domain IS NOT NULL                            AS has_domain,
     coalesce(p.email_status = 'valid', false)               AS has_verified_email,
+    CASE
+        WHEN p.email IS NOT NULL AND p.linkedin_url IS NOT NULL AND p.company_domain IS NOT NULL
+             AND p.job_title IS NOT NULL THEN 'full'
+        WHEN p.email IS NULL AND p.linkedin_url IS NULL THEN 'missing'
+        ELSE 'partial'
+    END                                                     AS enrichment_status,
     p.created_at,
     p.updated_at
 FROM {{ source('people') }} AS p

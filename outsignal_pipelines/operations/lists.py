@@ -83,3 +83,129 @@ def add_members(con: duckdb.DuckDBPyConnection, list_id: str, person_ids: list[i
     )
     after = con.execute("SELECT count(*) FROM target_list_members WHERE list_id = ?", [list_id]).fetchone()[0]
     return after - before
+
+
+# ------------------------------------------------------------------ the list operations callers use
+
+def _get(con: duckdb.DuckDBPyConnection, workspace_slug: str, name: str) -> TargetList:
+    return get_list_by_name(con, workspace_slug, name)
+
+
+def create_list(workspace_slug: str, name: str) -> tuple[TargetList, bool]:
+    """Idempotent: creating a name that exists returns the existing list (created=False)."""
+    from outsignal_pipelines.store import transaction
+
+    with transaction() as con:
+        target, created = ensure_list(con, workspace_slug, name)
+        return get_list_by_name(con, workspace_slug, target.name), created
+
+
+def list_lists(workspace_slug: str | None = None) -> list[TargetList]:
+    from outsignal_pipelines.store import connect
+
+    with connect() as con:
+        rows = con.execute(
+            """SELECT l.id, l.workspace_slug, l.name, l.status, count(m.person_id)
+               FROM target_lists l LEFT JOIN target_list_members m ON m.list_id = l.id
+               WHERE ? IS NULL OR l.workspace_slug = ? GROUP BY ALL ORDER BY l.workspace_slug, l.name""",
+            [workspace_slug, workspace_slug]).fetchall()
+    return [TargetList(*r) for r in rows]
+
+
+def rename_list(workspace_slug: str, name: str, new_name: str) -> TargetList:
+    from outsignal_pipelines.store import transaction
+
+    new_name = clean_list_name(new_name)
+    with transaction() as con:
+        target = _get(con, workspace_slug, name)
+        clash = con.execute("SELECT 1 FROM target_lists WHERE workspace_slug = ? AND name = ? AND id <> ?",
+                            [workspace_slug, new_name, target.id]).fetchall()
+        if clash:
+            raise OperationError(f"workspace {workspace_slug!r} already has a list called {new_name!r}")
+        con.execute("UPDATE target_lists SET name = ?, updated_at = current_timestamp WHERE id = ?",
+                    [new_name, target.id])
+        return get_list_by_name(con, workspace_slug, new_name)
+
+
+def delete_list(workspace_slug: str, name: str) -> int:
+    """Deletes the list and its memberships; the people stay. Returns how many members it had."""
+    from outsignal_pipelines.store import transaction
+
+    with transaction() as con:
+        target = _get(con, workspace_slug, name)
+        con.execute("DELETE FROM target_list_members WHERE list_id = ?", [target.id])
+        con.execute("DELETE FROM target_lists WHERE id = ?", [target.id])
+        return target.member_count
+
+
+def add_people(workspace_slug: str, name: str, person_ids: list[int]) -> dict[str, int]:
+    """Adds people by id (unknown ids are reported, not added); they join the list's workspace."""
+    from outsignal_pipelines.store import transaction
+
+    ids = sorted({int(i) for i in person_ids})
+    with transaction() as con:
+        target = _get(con, workspace_slug, name)
+        known = [r[0] for r in con.execute("SELECT id FROM people WHERE id IN (SELECT unnest(?::BIGINT[]))",
+                                           [ids]).fetchall()] if ids else []
+        added = add_members(con, target.id, known)
+        if known:
+            con.execute("INSERT INTO person_workspaces (person_id, workspace_slug, source) "
+                        "SELECT unnest(?::BIGINT[]), ?, 'list' ON CONFLICT DO NOTHING", [known, workspace_slug])
+    return {"added": added, "already_on_list": len(known) - added, "unknown_ids": len(ids) - len(known)}
+
+
+def add_search_results(workspace_slug: str, name: str, query) -> dict[str, int]:
+    """"Select all N matching": adds every person the search matches, in one statement."""
+    from outsignal_pipelines.operations.search import matching_ids_sql
+    from outsignal_pipelines.store import transaction
+
+    sql, params = matching_ids_sql(query)
+    with transaction() as con:
+        target = _get(con, workspace_slug, name)
+        before = con.execute("SELECT count(*) FROM target_list_members WHERE list_id = ?", [target.id]).fetchall()[0][0]
+        matched = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0]
+        con.execute(f"INSERT INTO target_list_members (list_id, person_id) SELECT ?, person_id FROM ({sql}) "
+                    "ON CONFLICT DO NOTHING", [target.id, *params])
+        con.execute(f"INSERT INTO person_workspaces (person_id, workspace_slug, source) SELECT person_id, ?, 'list' "
+                    f"FROM ({sql}) ON CONFLICT DO NOTHING", [workspace_slug, *params])
+        after = con.execute("SELECT count(*) FROM target_list_members WHERE list_id = ?", [target.id]).fetchall()[0][0]
+    return {"matched": matched, "added": after - before, "already_on_list": matched - (after - before)}
+
+
+def remove_people(workspace_slug: str, name: str, person_ids: list[int]) -> int:
+    from outsignal_pipelines.store import transaction
+
+    with transaction() as con:
+        target = _get(con, workspace_slug, name)
+        before = con.execute("SELECT count(*) FROM target_list_members WHERE list_id = ?", [target.id]).fetchall()[0][0]
+        con.execute("DELETE FROM target_list_members WHERE list_id = ? AND person_id IN (SELECT unnest(?::BIGINT[]))",
+                    [target.id, [int(i) for i in person_ids]])
+        after = con.execute("SELECT count(*) FROM target_list_members WHERE list_id = ?", [target.id]).fetchall()[0][0]
+    return before - after
+
+
+def list_summary(workspace_slug: str, name: str) -> dict:
+    """The quality summary of a list: coverage, verified share, verticals, ICP bands."""
+    from outsignal_pipelines.operations.scoring import score_distribution
+    from outsignal_pipelines.store import connect
+
+    with connect() as con:
+        target = _get(con, workspace_slug, name)
+        cursor = con.execute("SELECT * FROM list_stats WHERE list_id = ?", [target.id])
+        names = [d[0] for d in cursor.description]
+        stats = dict(zip(names, cursor.fetchall()[0]))
+        verticals = dict(con.execute(
+            """SELECT coalesce(l.vertical, 'Unknown'), count(*) FROM target_list_members m
+               JOIN lead_search l ON l.person_id = m.person_id WHERE m.list_id = ? GROUP BY 1 ORDER BY 2 DESC""",
+            [target.id]).fetchall())
+    members = stats["members"] or 0
+
+    def share(key: str) -> float:
+        return round(stats[key] / members, 3) if members else 0.0
+
+    bands, histogram = score_distribution(target.id, workspace_slug)
+    return {"id": target.id, "name": target.name, "workspace": workspace_slug, "status": target.status,
+            "members": members, "email_coverage": share("with_email"), "linkedin_coverage": share("with_linkedin"),
+            "domain_coverage": share("with_domain"), "verified_share": share("verified_valid"),
+            "needs_verification": stats["needs_verification"], "verticals": verticals,
+            "icp_bands": bands, "icp_histogram": histogram}

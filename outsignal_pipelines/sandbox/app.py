@@ -4,6 +4,7 @@ credit. Per vendor it simulates latency, hit rate, a rate limit (429 with the ve
 injected failures and a credit balance; `GET /_sandbox/usage` tells what would have been paid.
 
 Control endpoints: GET /_sandbox/usage, GET /_sandbox/calls, GET|POST /_sandbox/config, POST /_sandbox/reset.
+EmailBison lives under /emailbison/api/... (see sandbox.emailbison), with GET /emailbison/_state.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from outsignal_pipelines.sandbox import world
+from outsignal_pipelines.sandbox import emailbison, world
 
 VENDOR_NAMES = ("prospeo", "aiark", "leadmagic", "findymail", "firecrawl", "millionverifier")
 
@@ -474,6 +475,7 @@ async def config(request: Request) -> Response:
 
 async def reset(request: Request) -> Response:
     STATE.reset()
+    emailbison.STATE.reset()
     return JSONResponse({"reset": True})
 
 
@@ -500,6 +502,7 @@ def _routes() -> list[Route]:
         Route("/findymail/api/verify", findymail_verify, methods=["POST"]),
         Route("/firecrawl/v2/scrape", firecrawl_scrape, methods=["POST"]),
         Route("/millionverifier/api/v3/", millionverifier_verify, methods=["GET"]),
+        *emailbison.routes("/emailbison"),
     ]
 
 

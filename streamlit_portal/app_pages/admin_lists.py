@@ -5,6 +5,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from outsignal_pipelines.operations import OperationError
+from outsignal_pipelines.operations.export import csv_bytes, verification_gate
 from outsignal_pipelines.operations.scoring import list_scores, score_distribution
 from outsignal_pipelines.operations.workspaces import list_workspaces
 from outsignal_pipelines.scoring.rules import band
@@ -23,6 +25,42 @@ if choice != "All workspaces":
 if stats.is_empty():
     st.info("No lists yet. Import a CSV with `--list NAME`, or create one from People search.")
     st.stop()
+
+
+def export_panel(workspace: str, list_name: str, list_id: str) -> None:
+    """The verification gate and both exports, for one list."""
+    gate = verification_gate(workspace, list_name)
+    summary = gate.summary()
+    cols = st.columns(3)
+    cols[0].metric("Ready (verified valid)", summary["ready"])
+    cols[1].metric("Need verification", summary["needs_verification"])
+    cols[2].metric("Blocked", summary["blocked"])
+    if summary["blocked_reasons"]:
+        st.caption("Excluded: " + "; ".join(f"{n} × {r}" for r, n in summary["blocked_reasons"].items()))
+    if gate.state == "needs_verification":
+        st.warning(f"Export is locked until {summary['needs_verification']} members are verified "
+                   f"(about ${summary['verify_cost_estimate_usd']:.2f}). Run: "
+                   f"`outsignal enrich --list \"{list_name}\" --workspace {workspace}`")
+        return
+    left, right = st.columns(2)
+    try:
+        file_name, data, _ = csv_bytes(workspace, list_name)
+    except OperationError as exc:
+        st.error(str(exc))
+        return
+    left.download_button(f"Export CSV ({summary['ready']} leads)", data, file_name=file_name, mime="text/csv",
+                         key=f"export_csv_{list_id}")
+    if right.button("Export to EmailBison", key=f"export_eb_{list_id}"):
+        from outsignal_pipelines.emailbison.export import export_to_emailbison
+
+        try:
+            result = export_to_emailbison(workspace, list_name)
+        except OperationError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"{result['exported']} leads attached to EmailBison campaign "
+                       f"{result['campaign_name']!r} (id {result['campaign_id']}); "
+                       f"{result['excluded']['blocked']} excluded.")
 
 for row in stats.to_dicts():
     with st.container(border=True):
@@ -48,6 +86,8 @@ for row in stats.to_dicts():
                 st.bar_chart(hist.to_pandas(), x="score", y="people", height=200)
         if row["needs_verification"]:
             st.caption(f"{row['needs_verification']} emails still need verification")
+        with st.expander("Verification gate and export"):
+            export_panel(row["workspace_slug"], row["list_name"], row["list_id"])
         with st.expander("Members by ICP score"):
             scores = list_scores(row["list_id"], row["workspace_slug"], limit=200)
             scores = scores.with_columns(

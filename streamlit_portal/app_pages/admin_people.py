@@ -1,4 +1,5 @@
-"""People search over the lead_search model, with filters and pagination."""
+"""People search: filters in the sidebar, live counts, pagination, and selected rows (or all N
+matching) added to a list."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import streamlit as st
 
 from outsignal_pipelines.domain.vocabulary import EMAIL_STATUSES, SENIORITIES, VERTICALS
 from outsignal_pipelines.operations import OperationError
+from outsignal_pipelines.operations.lists import add_people, add_search_results, create_list, list_lists
 from outsignal_pipelines.operations.search import ENRICHMENT_STATUSES, PeopleQuery, search_people
 from outsignal_pipelines.operations.workspaces import list_workspaces
 
@@ -17,19 +19,34 @@ ws_options = {"All workspaces": None} | {w.name: w.slug for w in workspaces}
 with st.sidebar:
     st.header("Filters")
     ws_label = st.selectbox("Workspace", list(ws_options), key="people_workspace")
+    workspace = ws_options[ws_label]
     verticals = st.multiselect("Vertical", VERTICALS, key="people_verticals")
     seniorities = st.multiselect("Seniority", SENIORITIES, key="people_seniorities")
+    title = st.text_input("Title contains", key="people_title")
+    location = st.text_input("Location contains", key="people_location")
+    company = st.text_input("Company contains", key="people_company")
+    col1, col2 = st.columns(2)
+    hc_min = col1.number_input("Staff from", min_value=0, value=0, key="people_hc_min")
+    hc_max = col2.number_input("Staff to (0 = any)", min_value=0, value=0, key="people_hc_max")
     enrichment = st.selectbox("Enrichment", ["any", *ENRICHMENT_STATUSES], key="people_enrichment")
     email_status = st.selectbox("Email status", ["any", *EMAIL_STATUSES], key="people_email_status")
+    verified_only = st.checkbox("Only verified emails", key="people_verified")
+    min_icp = st.slider("Minimum ICP score", 0, 100, 0, key="people_min_icp", disabled=workspace is None,
+                        help="Scores are per workspace: choose one first")
+    lists = list_lists(workspace) if workspace else []
+    list_names = {t.name: t.id for t in lists}
+    member_of = st.selectbox("On list", ["any", *list_names], key="people_in_list", disabled=not lists)
     page_size = st.selectbox("Page size", [25, 50, 100, 200], index=1, key="people_page_size")
 
 text = st.text_input("Search name, email, company or title", key="people_text", placeholder="e.g. cto, acme, jane")
-
 query = PeopleQuery(
-    text=text or None, workspace=ws_options[ws_label], verticals=verticals, seniorities=seniorities,
-    enrichment_status=None if enrichment == "any" else enrichment,
-    email_status=None if email_status == "any" else email_status,
-    page=1, page_size=page_size,
+    text=text or None, workspace=workspace, verticals=verticals, seniorities=seniorities, title_contains=title or None,
+    location=location or None, company=company or None, headcount_min=int(hc_min) or None,
+    headcount_max=int(hc_max) or None, enrichment_status=None if enrichment == "any" else enrichment,
+    email_status=None if email_status == "any" else email_status, has_verified_email=True if verified_only else None,
+    min_icp_score=int(min_icp) if workspace and min_icp else None,
+    in_list=list_names.get(member_of) if member_of != "any" else None, page=1, page_size=page_size,
+    sort="icp" if workspace else "name",
 )
 try:
     total = search_people(query).total
@@ -41,13 +58,36 @@ pages = max(1, -(-total // page_size))
 page = st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1, key="people_page")
 query.page = int(page)
 result = search_people(query)
-
 st.caption(f"{result.total:,} people match")
 if result.total == 0:
     st.info("No people match these filters. Clear a filter or search for something broader.")
-else:
-    st.dataframe(
-        result.rows, hide_index=True, width="stretch", key="people_results",
-        column_config={"linkedin_url": st.column_config.LinkColumn("LinkedIn"),
-                       "person_id": st.column_config.NumberColumn("ID", format="%d")},
-    )
+    st.stop()
+
+selection = st.dataframe(
+    result.rows, hide_index=True, width="stretch", key="people_results", on_select="rerun", selection_mode="multi-row",
+    column_config={"linkedin_url": st.column_config.LinkColumn("LinkedIn"),
+                   "person_id": st.column_config.NumberColumn("ID", format="%d"),
+                   "icp_score": st.column_config.ProgressColumn("ICP", min_value=0, max_value=100, format="%d")},
+)
+selected_rows = selection.selection.rows if selection and selection.selection else []
+selected_ids = [int(result.rows["person_id"][i]) for i in selected_rows]
+
+if workspace is None:
+    st.caption("Choose a workspace to add people to one of its lists.")
+    st.stop()
+with st.container(border=True):
+    st.markdown(f"**Add to a list** · {len(selected_ids)} selected on this page · {result.total:,} matching")
+    target = st.selectbox("List", ["➕ New list…", *list_names], key="people_target_list")
+    new_name = st.text_input("New list name", key="people_new_list") if target == "➕ New list…" else None
+    col1, col2 = st.columns(2)
+    add_selected = col1.button(f"Add {len(selected_ids)} selected", key="people_add_selected",
+                               disabled=not selected_ids)
+    add_all = col2.button(f"Add all {result.total:,} matching", key="people_add_all")
+    if add_selected or add_all:
+        try:
+            name = target if target != "➕ New list…" else create_list(workspace, new_name or "")[0].name
+            outcome = add_people(workspace, name, selected_ids) if add_selected else add_search_results(workspace, name, query)
+        except OperationError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"{outcome['added']} added to {name!r} ({outcome.get('already_on_list', 0)} were already on it)")

@@ -109,3 +109,25 @@ def test_errors_that_are_not_lock_conflicts_are_not_retried(tmp_path: Path):
         with connect(bad, timeout=10):
             pass
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.slow
+def test_linger_keeps_the_instance_briefly_then_lets_other_processes_write(table_db: Path, monkeypatch):
+    monkeypatch.setenv("OUTSIGNAL_DB_LINGER_SECONDS", "1.0")
+    with connect() as con:
+        con.execute("INSERT INTO t VALUES ('reader', 1)")
+    ctx = mp.get_context("spawn")
+    result = ctx.Queue()
+    proc = ctx.Process(target=_write_after_wait, args=(str(table_db), 3, result))
+    proc.start()
+    proc.join(30)
+    assert proc.exitcode == 0
+    waited = result.get(timeout=5)
+    assert 0.3 <= waited < 5.0  # it waited for the linger, then got the file
+    monkeypatch.setenv("OUTSIGNAL_DB_LINGER_SECONDS", "0")
+    with connect() as con:
+        assert con.execute("SELECT count(*) FROM t").fetchall() == [(4,)]
+    proc = ctx.Process(target=_write_after_wait, args=(str(table_db), 1, result))
+    proc.start()
+    proc.join(30)
+    assert proc.exitcode == 0 and result.get(timeout=5) < 1.0  # no linger: the file is free at once

@@ -101,3 +101,35 @@ def test_settings_page_saves_a_valid_icp_and_refuses_a_bad_one(seeded_store):
 
     _, rules = workspace_icp("rise")
     assert rules.title_keywords == ["brand", "events"] and (rules.headcount_min, rules.headcount_max) == (100, 900)
+
+
+def test_people_page_adds_selected_rows_and_all_matching_to_a_list(seeded_store):
+    at = _app().run()
+    at.switch_page("app_pages/admin_people.py").run()
+    at.selectbox(key="people_workspace").select("Rise").run()
+    at.multiselect(key="people_seniorities").select("VP").run()
+    matching = int(at.caption[0].value.split()[0].replace(",", ""))
+    at.text_input(key="people_new_list").input("VPs").run()
+    at.button(key="people_add_all").click().run()
+    assert not at.exception and f"{matching} added to 'VPs'" in at.success[0].value
+    from outsignal_pipelines.operations.lists import list_summary
+
+    assert list_summary("rise", "VPs")["members"] == matching
+    at.button(key="people_add_all").click().run()  # the new list now exists: added again → nothing new
+    at.selectbox(key="people_target_list").select("VPs").run()
+    at.button(key="people_add_all").click().run()
+    assert f"0 added to 'VPs' ({matching} were already on it)" in at.success[0].value
+
+
+def test_lists_page_gate_locks_export_until_verified_and_then_offers_both_exports(seeded_store, sandbox):
+    at = _app().run()
+    at.switch_page("app_pages/admin_lists.py").run()
+    assert any("Export is locked until" in w.value for w in at.warning)
+    from outsignal_pipelines.operations.enrichment import enrich_list
+
+    enrich_list("rise", "Rise Q1")
+    at.run()
+    assert not at.exception
+    at.button(key="export_eb_rise.rise-q1").click().run()
+    assert "attached to EmailBison campaign" in at.success[0].value
+    assert at.get("download_button")
