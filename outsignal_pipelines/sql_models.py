@@ -38,7 +38,12 @@ class SqlModel:
     description: str = ""
 
     def rendered(self) -> str:
-        return _SOURCE.sub(lambda m: m.group(1), _REF.sub(lambda m: m.group(1), self.sql)).strip().rstrip(";")
+        return render(self.sql)
+
+
+def render(sql: str) -> str:
+    """The SQL DuckDB runs: ref()/source() replaced by the names they point at."""
+    return _SOURCE.sub(lambda m: m.group(1), _REF.sub(lambda m: m.group(1), sql)).strip().rstrip(";")
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ class SqlTest:
     description: str = ""
 
     def rendered(self) -> str:
-        return _SOURCE.sub(lambda m: m.group(1), _REF.sub(lambda m: m.group(1), self.sql)).strip().rstrip(";")
+        return render(self.sql)
 
 
 def _config(sql: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from outsignal_pipelines.emailbison.client import MAX_BATCH, EmailBisonClient, EmailBisonError, default_base_url
 from outsignal_pipelines.operations import OperationError
-from outsignal_pipelines.operations.export import verification_gate
+from outsignal_pipelines.operations.export import exportable_gate
 from outsignal_pipelines.store import connect
 
 CUSTOM_VARIABLES = ("linkedin_url", "phone", "icp_score", "vertical")
@@ -63,12 +63,7 @@ def find_or_create_campaign(client: EmailBisonClient, name: str, campaign_id: in
 
 def export_to_emailbison(workspace: str, list_name: str, campaign_id: int | None = None,
                          client: EmailBisonClient | None = None) -> dict[str, Any]:
-    gate = verification_gate(workspace, list_name)
-    if gate.state == "needs_verification":
-        raise OperationError(
-            f"{gate.needs_verification.height} members of {list_name!r} have never been verified, so nothing is exported "
-            f"yet. Verify them first (about ${gate.verify_cost_estimate_usd:.2f}): "
-            f"outsignal enrich --list \"{list_name}\" --workspace {workspace}")
+    gate = exportable_gate(workspace, list_name)
     rows = gate.ready.to_dicts()
     missing_name = [r for r in rows if not (r.get("first_name") and r.get("last_name"))]
     rows = [r for r in rows if r.get("first_name") and r.get("last_name")]

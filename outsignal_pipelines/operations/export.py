@@ -79,6 +79,18 @@ def verification_gate(workspace: str, list_name: str | None = None, *, list_id: 
     return Gate(target.id, target.name, ready, needs, blocked, round(cost_usd(verifier, needs.height), 4))
 
 
+def exportable_gate(workspace: str, list_name: str) -> Gate:
+    """The gate every export goes through: refuses while any member has never been verified, saying
+    how many and what verifying them would cost."""
+    gate = verification_gate(workspace, list_name)
+    if gate.state == "needs_verification":
+        raise OperationError(
+            f"{gate.needs_verification.height} members of {list_name!r} have never been verified, so nothing is "
+            f"exported yet. Verify them first (about ${gate.verify_cost_estimate_usd:.2f}): "
+            f"outsignal enrich --list \"{list_name}\" --workspace {workspace}")
+    return gate
+
+
 def _safe(value: object) -> str:
     """Spreadsheets execute cells starting with = + - @ (and tab/CR): neutralise them."""
     if value is None:
@@ -103,12 +115,7 @@ def write_csv(rows: pl.DataFrame, path: Path, columns: tuple[str, ...]) -> None:
 
 def export_csv(workspace: str, list_name: str, out: str | Path | None = None) -> dict:
     """Write the list's ready members to CSV, plus a report of who was excluded and why."""
-    gate = verification_gate(workspace, list_name)
-    if gate.state == "needs_verification":
-        raise OperationError(
-            f"{gate.needs_verification.height} members of {list_name!r} have never been verified, so nothing is exported "
-            f"yet. Verify them first (about ${gate.verify_cost_estimate_usd:.2f}): "
-            f"outsignal enrich --list \"{list_name}\" --workspace {workspace}")
+    gate = exportable_gate(workspace, list_name)
     target = Path(out) if out else settings.data_dir() / "exports" / export_file_name(list_name)
     if target.is_dir():
         target = target / export_file_name(list_name)
@@ -127,10 +134,7 @@ def csv_bytes(workspace: str, list_name: str) -> tuple[str, bytes, dict]:
     """(file name, CSV bytes, summary) for a download button; the same gate and columns as export_csv."""
     import io
 
-    gate = verification_gate(workspace, list_name)
-    if gate.state == "needs_verification":
-        raise OperationError(f"{gate.needs_verification.height} members need verification before export "
-                             f"(about ${gate.verify_cost_estimate_usd:.2f})")
+    gate = exportable_gate(workspace, list_name)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
