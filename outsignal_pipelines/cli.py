@@ -25,6 +25,8 @@ workspace_app = typer.Typer(help="Client workspaces.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
 lists_app = typer.Typer(help="Target lists: create, add people, show, rename, delete.", no_args_is_help=True)
 app.add_typer(lists_app, name="lists")
+review_app = typer.Typer(help="Client review: send lists and campaign copy to the client.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
 
 out = Console()
 err = Console(stderr=True)
@@ -430,6 +432,28 @@ def export(
     out.print(f"[green]{result['exported']} exported[/green] to {where}; {result['excluded']['blocked']} excluded")
     for reason, n in (result.get("blocked_reasons") or result.get("excluded_reasons") or {}).items():
         out.print(f"  {n} × {reason}")
+
+
+@review_app.command("send")
+def review_send(
+    list_name: str = typer.Option(None, "--list", help="Send this list (building → pending_review)."),
+    campaign: str = typer.Option(None, "--campaign", help="Send this campaign's copy (draft → review)."),
+    workspace: str = typer.Option(..., "--workspace", "-w"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Send a list or a campaign's copy to the client's review."""
+    from outsignal_pipelines.operations.review import send_campaign_to_review, send_list_to_review
+    from outsignal_pipelines.operations.setup import init_store
+
+    with _errors(as_json):
+        init_store()
+        if bool(list_name) == bool(campaign):
+            raise OperationError("give exactly one of --list or --campaign")
+        if list_name:
+            status = send_list_to_review(workspace, list_name).status
+        else:
+            status = send_campaign_to_review(workspace, campaign)[0].status
+    _emit(as_json, {"status": status}, lambda: out.print(f"{list_name or campaign!r} is now {status}"))
 
 
 @app.command()

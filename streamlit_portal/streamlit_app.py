@@ -16,6 +16,7 @@ pages = {
         st.Page("app_pages/admin_people.py", title="People", icon="🔎", url_path="people"),
         st.Page("app_pages/admin_companies.py", title="Companies", icon="🏢", url_path="companies"),
         st.Page("app_pages/admin_lists.py", title="Lists", icon="📋", url_path="lists"),
+        st.Page("app_pages/admin_campaigns.py", title="Campaign copy", icon="✉️", url_path="campaigns"),
         st.Page("app_pages/admin_spend.py", title="Spend", icon="💸", url_path="spend"),
         st.Page("app_pages/admin_settings.py", title="Settings", icon="⚙️", url_path="settings"),
     ],

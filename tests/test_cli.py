@@ -105,3 +105,17 @@ def test_search_lists_and_csv_export_from_the_command_line(seeded_store, tmp_pat
     assert (tmp_path / "q1.csv").read_text().count("\n") == ready + 1
     deleted = _json(runner.invoke(app, ["lists", "delete", "Directors", "-w", "rise", "--json"]))
     assert deleted["members"] == added["added"]
+
+
+def test_review_send_for_a_list_and_a_campaign(seeded_store):
+    from outsignal_pipelines.operations.review import save_step
+    from outsignal_pipelines.store import connect
+
+    with connect() as con:
+        con.execute("UPDATE people SET email_status = 'unknown' WHERE email IS NOT NULL AND email_status IS NULL")
+    assert _json(runner.invoke(app, ["review", "send", "--list", "Rise Q1", "-w", "rise", "--json"])) == {
+        "status": "pending_review"}
+    again = runner.invoke(app, ["review", "send", "--list", "Rise Q1", "-w", "rise", "--json"])
+    assert again.exit_code == 1 and "pending_review" in _json(again)["error"]
+    save_step("rise", "Q1", 1, "quick question about merch", "Hi {FIRST_NAME}, quick one. Open to a chat?")
+    assert _json(runner.invoke(app, ["review", "send", "--campaign", "Q1", "-w", "rise", "--json"])) == {"status": "review"}

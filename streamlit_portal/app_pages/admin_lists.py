@@ -7,6 +7,7 @@ import streamlit as st
 
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.export import csv_bytes, verification_gate
+from outsignal_pipelines.operations.review import approvals, rework_list, send_list_to_review
 from outsignal_pipelines.operations.scoring import list_scores, score_distribution
 from outsignal_pipelines.operations.workspaces import list_workspaces
 from outsignal_pipelines.scoring.rules import band
@@ -15,6 +16,8 @@ from outsignal_pipelines.store import query_df
 BAND_LABEL = {"green": "🟢 ≥70", "amber": "🟠 40–69", "grey": "⚪ <40", "unscored": "· unscored"}
 
 st.title("Lists")
+if flash := st.session_state.pop("lists_flash", None):
+    st.success(flash)
 
 workspaces = {w.name: w.slug for w in list_workspaces()}
 choice = st.selectbox("Workspace", ["All workspaces", *workspaces], key="lists_workspace")
@@ -62,6 +65,30 @@ def export_panel(workspace: str, list_name: str, list_id: str) -> None:
                        f"{result['campaign_name']!r} (id {result['campaign_id']}); "
                        f"{result['excluded']['blocked']} excluded.")
 
+def review_panel(row: dict) -> None:
+    """The list's place in the client-review lifecycle, with the one action its status allows."""
+    list_id, status = row["list_id"], row["status"]
+    if status == "building":
+        if st.button("Send to Client Review", key=f"send_review_{list_id}"):
+            try:
+                send_list_to_review(row["workspace_slug"], row["list_name"])
+            except OperationError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["lists_flash"] = f"{row['list_name']!r} is now pending the client's review"
+                st.rerun()
+    elif status == "pending_review":
+        st.info("Waiting for the client's decision in the portal.")
+    elif status == "rejected":
+        if st.button("Rework (back to building)", key=f"rework_{list_id}"):
+            rework_list(row["workspace_slug"], row["list_name"])
+            st.rerun()
+    history = approvals(row["workspace_slug"], list_id)
+    for decision in history[-3:]:
+        note = f" — “{decision['feedback']}”" if decision["feedback"] else ""
+        st.caption(f"{decision['created_at']:%Y-%m-%d %H:%M} {decision['approver_email']} {decision['decision']}{note}")
+
+
 for row in stats.to_dicts():
     with st.container(border=True):
         st.markdown(f"**{row['list_name']}** · {row['workspace_slug']} · `{row['status']}` · {row['members']:,} members")
@@ -88,6 +115,7 @@ for row in stats.to_dicts():
             st.caption(f"{row['needs_verification']} emails still need verification")
         with st.expander("Verification gate and export"):
             export_panel(row["workspace_slug"], row["list_name"], row["list_id"])
+        review_panel(row)
         with st.expander("Members by ICP score"):
             scores = list_scores(row["list_id"], row["workspace_slug"], limit=200)
             scores = scores.with_columns(

@@ -133,3 +133,40 @@ def test_lists_page_gate_locks_export_until_verified_and_then_offers_both_export
     at.button(key="export_eb_rise.rise-q1").click().run()
     assert "attached to EmailBison campaign" in at.success[0].value
     assert at.get("download_button")
+
+
+def test_send_to_client_review_buttons_appear_only_in_the_right_states(seeded_store):
+    from outsignal_pipelines.store import connect
+
+    with connect() as con:
+        con.execute("UPDATE people SET email_status = 'unknown' WHERE email IS NOT NULL AND email_status IS NULL")
+    at = _app().run()
+    at.switch_page("app_pages/admin_lists.py").run()
+    at.selectbox(key="lists_workspace").select("Rise").run()
+    at.button(key="send_review_rise.rise-q1").click().run()
+    assert not at.exception
+    assert not [b for b in at.button if b.key == "send_review_rise.rise-q1"]  # pending_review: no button
+    assert any("Waiting for the client" in i.value for i in at.info)
+    from outsignal_pipelines.operations.review import set_list_status
+
+    set_list_status("rise", "Rise Q1", "rejected", feedback="fewer agencies")
+    at.run()
+    at.button(key="rework_rise.rise-q1").click().run()
+    assert [b for b in at.button if b.key == "send_review_rise.rise-q1"]
+
+
+def test_campaign_copy_page_lints_previews_and_sends_to_review(seeded_store):
+    at = _app().run()
+    at.switch_page("app_pages/admin_campaigns.py").run()
+    at.selectbox(key="copy_workspace").select("Rise").run()
+    at.text_input(key="copy_new_rise").input("Q1 merch").run()
+    at.text_input(key="new_subject_rise_Q1 merch").input("quick question about merch")
+    at.text_area(key="new_body_rise_Q1 merch").input("Hi {FIRST_NAME}! Our free kits — great. Book now.")
+    at.button[0].click().run()
+    assert not at.exception
+    rules = {w.value.split(":")[0] for w in at.warning}
+    assert {"em_dash", "banned_phrase", "soft_cta"} <= rules
+    at.selectbox(key="copy_campaign_rise").select("Q1 merch").run()
+    at.button(key="send_copy_rise_Q1 merch").click().run()
+    assert "in the client's review" in at.success[0].value
+    assert not [b for b in at.button if b.key == "send_copy_rise_Q1 merch"]
