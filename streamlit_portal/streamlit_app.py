@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from streamlit_portal.services.chat_ui import agent_shortcut
 from streamlit_portal.services.store import ensure_store
 
 st.set_page_config(page_title="Outsignal Lead Engine", page_icon="📬", layout="wide")
@@ -19,6 +20,10 @@ pages = {
         st.Page("app_pages/admin_campaigns.py", title="Campaign copy", icon="✉️", url_path="campaigns"),
         st.Page("app_pages/admin_spend.py", title="Spend", icon="💸", url_path="spend"),
         st.Page("app_pages/admin_settings.py", title="Settings", icon="⚙️", url_path="settings"),
+        st.Page("app_pages/admin_chat.py", title="Leads Agent", icon="💬", url_path="chat"),
+        st.Page("app_pages/admin_agent_runs.py", title="Agent runs", icon="🧾", url_path="agent-runs"),
     ],
 }
-st.navigation(pages).run()
+page = st.navigation(pages)
+agent_shortcut()
+page.run()

@@ -119,3 +119,9 @@ def test_review_send_for_a_list_and_a_campaign(seeded_store):
     assert again.exit_code == 1 and "pending_review" in _json(again)["error"]
     save_step("rise", "Q1", 1, "quick question about merch", "Hi {FIRST_NAME}, quick one. Open to a chat?")
     assert _json(runner.invoke(app, ["review", "send", "--campaign", "Q1", "-w", "rise", "--json"])) == {"status": "review"}
+
+
+def test_chat_json(seeded_store):
+    payload = _json(runner.invoke(app, ["chat", "find CTOs in fintech", "-w", "rise", "--json"]))
+    assert {"reply", "tool_calls", "agent_run_id"} <= payload.keys()
+    assert payload["tool_calls"][0]["tool"] == "search_people"

@@ -6,6 +6,7 @@ million people); company facts and ICP scores are joined for the page's rows onl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,7 @@ class PeopleQuery:
     email_status: str | None = None
     has_verified_email: bool | None = None
     title_contains: str | None = None
+    title_any: list[str] = field(default_factory=list)   # title contains any of these (OR)
     location: str | None = None
     company: str | None = None
     headcount_min: int | None = None
@@ -127,6 +129,11 @@ def _where(q: PeopleQuery) -> tuple[str, list[Any]]:
         if value and value.strip():
             clauses.append(f"contains(lower(coalesce({column}, '')), ?)")
             params.append(value.strip().lower())
+    if q.title_any:
+        # Whole words: 'cto' must not match 'director'. The terms are escaped, so they match literally.
+        alternatives = "|".join(re.escape(t.strip().lower()) for t in q.title_any if t.strip())
+        clauses.append("regexp_matches(lower(coalesce(p.job_title, '')), ?)")
+        params.append(f"(^|[^a-z0-9])({alternatives})([^a-z0-9]|$)")
     if q.headcount_min is not None or q.headcount_max is not None:
         clauses.append("p.company_domain IN (SELECT domain FROM companies WHERE headcount BETWEEN ? AND ?)")
         params += [int(q.headcount_min or 0), int(q.headcount_max if q.headcount_max is not None else 2**31 - 1)]

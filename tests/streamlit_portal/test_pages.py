@@ -170,3 +170,16 @@ def test_campaign_copy_page_lints_previews_and_sends_to_review(seeded_store):
     at.button(key="send_copy_rise_Q1 merch").click().run()
     assert "in the client's review" in at.success[0].value
     assert not [b for b in at.button if b.key == "send_copy_rise_Q1 merch"]
+
+
+def test_a_list_created_in_chat_shows_on_the_lists_page_at_once(seeded_store):
+    at = _app().run()
+    assert [b for b in at.sidebar.button if b.label == "Ask the agent"]  # the ⌘J button on every admin page
+    at.switch_page("app_pages/admin_chat.py").run()
+    at.selectbox(key="page_workspace").select("Rise").run()
+    at.chat_input[0].set_value("create a list called Chat Made").run()
+    assert not at.exception and "Created list 'Chat Made'" in at.chat_message[-1].markdown[0].value
+    at.switch_page("app_pages/admin_lists.py").run()
+    assert any("Chat Made" in m.value for m in at.markdown)
+    at.switch_page("app_pages/admin_agent_runs.py").run()
+    assert not at.exception and "runs" in at.caption[0].value

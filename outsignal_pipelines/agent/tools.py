@@ -1,0 +1,273 @@
+"""The agent's tools: one registry over the operations layer, one pydantic schema per tool. The chat
+planners (LLM and offline), the MCP server and the CLI all call tools from here, so they can never
+diverge from each other or from the pages.
+
+Tools that spend money or act outside the product (enrich, LLM scoring, export to EmailBison) first
+answer with a preview — counts and an estimated cost — and run only when the user has confirmed it
+(`ctx.user_confirmed`, set by the conversation, never by the model itself)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from outsignal_pipelines.operations import OperationError
+
+
+@dataclass
+class ToolContext:
+    workspace: str | None = None
+    user_confirmed: bool = False
+    triggered_by: str = "chat"
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    args: type[BaseModel]
+    run: Callable[[ToolContext, Any], dict[str, Any]]
+    spends: bool = False
+
+
+REGISTRY: dict[str, Tool] = {}
+
+
+def tool(name: str, description: str, args: type[BaseModel], spends: bool = False):
+    def register(fn: Callable[[ToolContext, Any], dict[str, Any]]):
+        REGISTRY[name] = Tool(name, description, args, fn, spends)
+        return fn
+    return register
+
+
+def _workspace(ctx: ToolContext, given: str | None) -> str:
+    workspace = given or ctx.workspace
+    if not workspace:
+        raise OperationError("which workspace? name one (e.g. 'for rise') or pick it in the app")
+    return workspace
+
+
+# ------------------------------------------------------------------ schemas
+
+class SearchArgs(BaseModel):
+    text: str | None = Field(None, description="Free text over name, email, company and title")
+    workspace: str | None = Field(None, description="Workspace slug; defaults to the current one")
+    verticals: list[str] = Field(default_factory=list, description="Verticals from the 23-vertical vocabulary")
+    seniorities: list[str] = Field(default_factory=list, description="Seniority levels, e.g. C-Suite, VP, Director")
+    title_contains: str | None = None
+    title_any: list[str] = Field(default_factory=list, description="Title contains any of these, e.g. ['cto', 'chief technology']")
+    location: str | None = Field(None, description="Location contains, e.g. London")
+    has_verified_email: bool | None = Field(None, description="Only people whose email verified valid")
+    min_icp_score: int | None = Field(None, ge=0, le=100)
+    page: int = Field(1, ge=1)
+    page_size: int = Field(25, ge=1, le=200)
+
+
+class ListArgs(BaseModel):
+    name: str = Field(description="List name")
+    workspace: str | None = None
+
+
+class WorkspaceArgs(BaseModel):
+    workspace: str | None = None
+
+
+class RenameArgs(ListArgs):
+    new_name: str
+
+
+class AddArgs(ListArgs):
+    person_ids: list[int] = Field(default_factory=list, description="People to add by id")
+    search: SearchArgs | None = Field(None, description="Or: add every person matching this search")
+
+
+class SpendArgs(ListArgs):
+    confirm: bool = Field(False, description="Run it (only after the user confirmed the preview)")
+
+
+class ExportArgs(SpendArgs):
+    to: Literal["csv", "emailbison"] = "csv"
+
+
+class ReviewArgs(BaseModel):
+    workspace: str | None = None
+    list_name: str | None = None
+    campaign: str | None = None
+
+
+# ------------------------------------------------------------------ tools
+
+def _query(args: SearchArgs, workspace: str | None):
+    from outsignal_pipelines.operations.search import PeopleQuery
+
+    return PeopleQuery(text=args.text, workspace=workspace, verticals=args.verticals, seniorities=args.seniorities,
+                       title_contains=args.title_contains, title_any=args.title_any, location=args.location,
+                       has_verified_email=args.has_verified_email, min_icp_score=args.min_icp_score,
+                       page=args.page, page_size=args.page_size, sort="icp" if workspace else "newest")
+
+
+@tool("search_people", "Search people with filters; returns a page with ICP scores and email status.", SearchArgs)
+def search_people_tool(ctx: ToolContext, args: SearchArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.search import search_people
+
+    page = search_people(_query(args, args.workspace or ctx.workspace))
+    return {"total": page.total, "page": page.page, "pages": page.pages, "results": page.rows.to_dicts()}
+
+
+@tool("create_list", "Create a target list (returns the existing one if the name is taken).", ListArgs)
+def create_list_tool(ctx: ToolContext, args: ListArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.lists import create_list
+
+    target, created = create_list(_workspace(ctx, args.workspace), args.name)
+    return {"id": target.id, "name": target.name, "workspace": target.workspace_slug, "created": created,
+            "members": target.member_count}
+
+
+@tool("list_lists", "The workspace's lists with status and member counts.", WorkspaceArgs)
+def list_lists_tool(ctx: ToolContext, args: WorkspaceArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.lists import list_lists
+
+    workspace = _workspace(ctx, args.workspace)
+    return {"workspace": workspace, "lists": [{"name": t.name, "status": t.status, "members": t.member_count}
+                                              for t in list_lists(workspace)]}
+
+
+@tool("show_list", "A list's quality summary: coverage, verified share, verticals, ICP bands.", ListArgs)
+def show_list_tool(ctx: ToolContext, args: ListArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.lists import list_summary
+
+    return list_summary(_workspace(ctx, args.workspace), args.name)
+
+
+@tool("rename_list", "Rename a list.", RenameArgs)
+def rename_list_tool(ctx: ToolContext, args: RenameArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.lists import rename_list
+
+    target = rename_list(_workspace(ctx, args.workspace), args.name, args.new_name)
+    return {"id": target.id, "name": target.name}
+
+
+@tool("add_to_list", "Add people to a list by id, or everyone matching a search.", AddArgs)
+def add_to_list_tool(ctx: ToolContext, args: AddArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.lists import add_people, add_search_results, create_list
+
+    workspace = _workspace(ctx, args.workspace)
+    create_list(workspace, args.name)
+    if args.search is not None:
+        # "Add them": exactly the people that search found, whichever workspace it covered.
+        return add_search_results(workspace, args.name, _query(args.search, args.search.workspace))
+    if not args.person_ids:
+        raise OperationError("nothing to add: give person ids or a search")
+    return add_people(workspace, args.name, args.person_ids)
+
+
+def _needs_confirmation(ctx: ToolContext, args: SpendArgs, preview: dict[str, Any]) -> dict[str, Any] | None:
+    if args.confirm and ctx.user_confirmed:
+        return None
+    return {"requires_confirmation": True, **preview}
+
+
+@tool("enrich_list", "Find and verify emails and company data for a list (paid providers).", SpendArgs, spends=True)
+def enrich_list_tool(ctx: ToolContext, args: SpendArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.enrichment import enrich_list
+    from outsignal_pipelines.operations.estimates import enrichment_estimate
+
+    workspace = _workspace(ctx, args.workspace)
+    estimate = enrichment_estimate(workspace, args.name)
+    if (pending := _needs_confirmation(ctx, args, estimate)) is not None:
+        return pending
+    report = enrich_list(workspace, args.name)
+    return {"people": report.people, "emails_found": report.emails_found, "verified_valid": report.verified_valid,
+            "paid_calls": report.paid_calls, "cost_usd": round(report.cost_usd, 4),
+            "skipped_by_dedup": report.skipped_by_dedup, "cap_reached": report.cap_reached}
+
+
+@tool("score_list", "Score a list against the workspace ICP (people already scored are skipped).", SpendArgs,
+      spends=True)
+def score_list_tool(ctx: ToolContext, args: SpendArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.estimates import scoring_estimate
+    from outsignal_pipelines.operations.scoring import score_list
+
+    workspace = _workspace(ctx, args.workspace)
+    estimate = scoring_estimate(workspace, args.name)
+    if estimate["scorer"] != "rules" and (pending := _needs_confirmation(ctx, args, estimate)) is not None:
+        return pending
+    return score_list(workspace, args.name).to_dict()
+
+
+@tool("export_list", "Export a list's verified leads as CSV, or to EmailBison (attached to a campaign).", ExportArgs,
+      spends=True)
+def export_list_tool(ctx: ToolContext, args: ExportArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.export import export_csv, verification_gate
+
+    workspace = _workspace(ctx, args.workspace)
+    gate = verification_gate(workspace, args.name).summary()
+    if gate["state"] == "needs_verification":
+        return {"refused": True, "gate": gate,
+                "reason": f"{gate['needs_verification']} members have never been verified; enrich the list first "
+                          f"(about ${gate['verify_cost_estimate_usd']:.2f})"}
+    if args.to == "csv":
+        return export_csv(workspace, args.name)
+    if (pending := _needs_confirmation(ctx, args, {"to": "emailbison", "leads": gate["ready"], "excluded": gate["blocked"],
+                                                    "excluded_reasons": gate["blocked_reasons"],
+                                                    "estimated_cost_usd": 0.0})) is not None:
+        return pending
+    from outsignal_pipelines.emailbison.export import export_to_emailbison
+
+    return export_to_emailbison(workspace, args.name)
+
+
+@tool("send_to_review", "Send a list (building → pending_review) or a campaign's copy (draft → review) to the client.",
+      ReviewArgs)
+def send_to_review_tool(ctx: ToolContext, args: ReviewArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.review import send_campaign_to_review, send_list_to_review
+
+    workspace = _workspace(ctx, args.workspace)
+    if bool(args.list_name) == bool(args.campaign):
+        raise OperationError("name exactly one list or one campaign to send")
+    if args.list_name:
+        return {"list": args.list_name, "status": send_list_to_review(workspace, args.list_name).status}
+    return {"campaign": args.campaign, "status": send_campaign_to_review(workspace, args.campaign)[0].status}
+
+
+@tool("deploy_status", "Deploy history and status of a list.", ListArgs)
+def deploy_status_tool(ctx: ToolContext, args: ListArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.enrichment import resolve_list
+    from outsignal_pipelines.operations.review import deploys
+
+    workspace = _workspace(ctx, args.workspace)
+    target = resolve_list(workspace, args.name)
+    return {"list": target.name, "status": target.status, "deploys": deploys(workspace, target.id)}
+
+
+def call(name: str, ctx: ToolContext, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Validate arguments against the tool's schema and run it. Errors come back as {"error": ...}."""
+    spec = REGISTRY.get(name)
+    if spec is None:
+        return {"error": f"unknown tool {name!r}; tools: {', '.join(REGISTRY)}"}
+    try:
+        args = spec.args.model_validate(arguments or {})
+        return spec.run(ctx, args)
+    except OperationError as exc:
+        return {"error": str(exc)}
+    except ValueError as exc:  # pydantic ValidationError is a ValueError
+        return {"error": f"invalid arguments for {name}: {str(exc).splitlines()[0]}"}
+
+
+def openai_schemas() -> list[dict[str, Any]]:
+    """The tools in the function-calling shape litellm passes to any model."""
+    return [{"type": "function", "function": {"name": t.name, "description": t.description,
+                                              "parameters": t.args.model_json_schema()}} for t in REGISTRY.values()]
+
+
+def trimmed(result: dict[str, Any], rows: int = 10) -> dict[str, Any]:
+    """A result small enough for an audit row or a model's context."""
+    out = dict(result)
+    if isinstance(out.get("results"), list) and len(out["results"]) > rows:
+        out["results"] = out["results"][:rows] + [{"…": f"{len(result['results']) - rows} more"}]
+    return out
+
+

@@ -1,0 +1,49 @@
+"""What a paid action would cost before anyone confirms it: upper bounds from the ledger's prices,
+counting only the calls the ledger does not already answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from outsignal_pipelines.operations.enrichment import resolve_list, workspace_config
+from outsignal_pipelines.providers.base import cost_usd
+from outsignal_pipelines.providers.ledger import spent_today
+from outsignal_pipelines.scoring import llm
+from outsignal_pipelines.store import connect
+
+LLM_CALL_ESTIMATE_USD = 0.002  # a scoring call with ~3k characters of homepage on a small model
+
+
+def enrichment_estimate(workspace: str, list_name: str) -> dict[str, Any]:
+    target = resolve_list(workspace, list_name)
+    cfg = workspace_config(workspace)
+    with connect() as con:
+        no_email, unverified, uncrawled, members = con.execute(
+            """SELECT count(*) FILTER (WHERE p.email IS NULL AND NOT EXISTS (
+                        SELECT 1 FROM enrichment_log e WHERE e.entity_type = 'person' AND e.entity_id = p.id
+                        AND e.outcome IN ('found', 'not_found'))),
+                      count(*) FILTER (WHERE p.email IS NOT NULL AND p.email_status IS NULL),
+                      count(DISTINCT p.company_domain) FILTER (WHERE c.crawled_at IS NULL),
+                      count(*)
+               FROM target_list_members m JOIN people p ON p.id = m.person_id
+               LEFT JOIN companies c ON c.domain = p.company_domain WHERE m.list_id = ?""", [target.id]).fetchall()[0]
+    # Upper bound: every finder tried for every person without email (misses are free, so it is lower in practice).
+    finders = sum(cost_usd(f, 1) for f in cfg.finder_order)
+    estimate = no_email * finders + (no_email + unverified) * cost_usd(cfg.verifier, 1) \
+        + uncrawled * (cost_usd("firecrawl", 1) + cost_usd("aiark", 1))
+    spent = spent_today(workspace)
+    return {"list": target.name, "members": members, "people_to_search": no_email, "emails_to_verify": unverified,
+            "companies_to_profile": uncrawled, "estimated_cost_usd": round(estimate, 2),
+            "spent_today_usd": round(spent, 2), "daily_cap_usd": cfg.daily_cap_usd}
+
+
+def scoring_estimate(workspace: str, list_name: str) -> dict[str, Any]:
+    target = resolve_list(workspace, list_name)
+    with connect() as con:
+        to_score = con.execute(
+            """SELECT count(*) FROM target_list_members m WHERE m.list_id = ? AND NOT EXISTS (
+                 SELECT 1 FROM icp_scores s WHERE s.person_id = m.person_id AND s.workspace_slug = ?)""",
+            [target.id, workspace]).fetchall()[0][0]
+    model = llm.configured_model()
+    return {"list": target.name, "to_score": to_score, "scorer": f"llm:{model}" if model else "rules",
+            "estimated_cost_usd": round(to_score * LLM_CALL_ESTIMATE_USD, 2) if model else 0.0}

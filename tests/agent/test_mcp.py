@@ -1,0 +1,44 @@
+"""A real MCP client (the mcp package's stdio client) talks to `outsignal mcp` in a subprocess:
+it lists the tools and calls search and create-list; stdout carries nothing but protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from mcp import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+
+
+async def _session(db: Path):
+    params = StdioServerParameters(command=str(Path(sys.executable).parent / "outsignal"), args=["mcp"],
+                                   env={**os.environ, "OUTSIGNAL_DB": str(db)})
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            listed = await session.list_tools()
+            search = await session.call_tool("search_people", {"workspace": "rise", "seniorities": ["VP"],
+                                                               "page_size": 5})
+            created = await session.call_tool("create_list", {"name": "From MCP", "workspace": "rise"})
+            return listed, search, created
+
+
+def _text(result) -> dict:
+    return json.loads(result.content[0].text)
+
+
+def test_mcp_client_lists_tools_and_calls_search_and_create_list(seeded_store):
+    listed, search, created = asyncio.run(_session(seeded_store))
+    names = {t.name for t in listed.tools}
+    assert {"search_people", "create_list", "enrich_list", "export_list", "send_to_review"} <= names
+    schema = next(t for t in listed.tools if t.name == "search_people").input_schema
+    assert "seniorities" in schema["properties"]
+    found = _text(search)
+    assert found["total"] > 0 and len(found["results"]) == 5
+    assert _text(created)["created"] is True
+    from outsignal_pipelines.agent.chat import agent_runs
+
+    assert [r["triggered_by"] for r in agent_runs("rise")][:2] == ["mcp", "mcp"]
