@@ -12,13 +12,18 @@ from pathlib import Path
 import httpx
 
 
-@contextmanager
-def sandbox_server():
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+@contextmanager
+def sandbox_server(smtp_port: int = 0):
+    port = free_port()
     cli = Path(sys.executable).parent / "outsignal"
-    proc = subprocess.Popen([str(cli), "sandbox", "--port", str(port)], stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([str(cli), "sandbox", "--port", str(port), "--smtp-port", str(smtp_port)],
+                            stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:

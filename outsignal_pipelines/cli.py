@@ -434,6 +434,38 @@ def export(
         out.print(f"  {n} × {reason}")
 
 
+@review_app.command("approve")
+def review_approve(
+    list_name: str = typer.Option(None, "--list"), campaign: str = typer.Option(None, "--campaign"),
+    workspace: str = typer.Option(..., "--workspace", "-w"), by: str = typer.Option(..., "--by", help="Client email."),
+    feedback: str = typer.Option(None, "--feedback"), as_json: bool = JsonOpt,
+) -> None:
+    """Record an approval the client sent by other means (history, status, notifications)."""
+    _external_decision("approved", list_name, campaign, workspace, by, feedback, as_json)
+
+
+@review_app.command("reject")
+def review_reject(
+    list_name: str = typer.Option(None, "--list"), campaign: str = typer.Option(None, "--campaign"),
+    workspace: str = typer.Option(..., "--workspace", "-w"), by: str = typer.Option(..., "--by", help="Client email."),
+    feedback: str = typer.Option(None, "--feedback"), as_json: bool = JsonOpt,
+) -> None:
+    """Record a rejection the client sent by other means."""
+    _external_decision("rejected", list_name, campaign, workspace, by, feedback, as_json)
+
+
+def _external_decision(decision, list_name, campaign, workspace, by, feedback, as_json) -> None:
+    from outsignal_pipelines.operations.portal import record_external_decision
+    from outsignal_pipelines.operations.setup import init_store
+
+    with _errors(as_json):
+        init_store()
+        result = record_external_decision(workspace, by, decision, list_name=list_name, campaign=campaign,
+                                          feedback=feedback)
+    _emit(as_json, {"status": result["status"], "notifications": result["notifications"]},
+          lambda: out.print(f"{list_name or campaign!r} is now {result['status']}; notifications queued"))
+
+
 @review_app.command("send")
 def review_send(
     list_name: str = typer.Option(None, "--list", help="Send this list (building → pending_review)."),
@@ -498,12 +530,15 @@ def mcp() -> None:
 def sandbox(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8765, "--port", help="Port of the sandbox vendor APIs."),
+    smtp_port: int = typer.Option(8025, "--smtp-port", help="Port of the sandbox SMTP sink (0 = none)."),
 ) -> None:
-    """Run the sandbox vendor APIs (Prospeo, AI Ark, LeadMagic, FindyMail, Firecrawl, MillionVerifier)."""
+    """Run the sandbox: vendor APIs (Prospeo, AI Ark, LeadMagic, FindyMail, Firecrawl, MillionVerifier,
+    EmailBison), a Slack webhook sink and an SMTP sink, with an inbox at /_sandbox/inbox."""
     from outsignal_pipelines.sandbox.app import run
 
-    out.print(f"sandbox vendor APIs on http://{host}:{port} (usage: /_sandbox/usage)")
-    run(host=host, port=port)
+    out.print(f"sandbox vendor APIs on http://{host}:{port} (usage: /_sandbox/usage, inbox: /_sandbox/inbox)"
+              + (f", SMTP sink on {host}:{smtp_port}" if smtp_port else ""))
+    run(host=host, port=port, smtp_port=smtp_port or None)
 
 
 def _serve(seed: bool, host: str | None, dagster_port: int | None, streamlit_port: int | None,

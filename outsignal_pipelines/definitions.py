@@ -16,6 +16,7 @@ from outsignal_pipelines.defs.enrichment import (
     weekly_reverification,
 )
 from outsignal_pipelines.defs.lists import list_members
+from outsignal_pipelines.defs.notifications import notification_outbox_sensor
 from outsignal_pipelines.defs.scoring import icp_scores, score_job
 from outsignal_pipelines.defs.partitions import target_list_partitions_sensor
 from outsignal_pipelines.defs.resources import StoreResource
@@ -30,7 +31,7 @@ defs = dg.Definitions.merge(
         asset_checks=[no_duplicate_emails, spend_within_cap],
         jobs=[list_members_job, enrichment_job, reverify_job, score_job],
         schedules=[nightly_enrichment, weekly_reverification],
-        sensors=[target_list_partitions_sensor],
+        sensors=[target_list_partitions_sensor, notification_outbox_sensor],
         resources={"store": StoreResource()},
     ),
 )

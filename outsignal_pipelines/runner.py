@@ -41,6 +41,7 @@ class ServeConfig:
     dagster_port: int = 3000
     streamlit_port: int = 8501
     sandbox_port: int = 8765
+    smtp_port: int = 8025
     dagster_home: Path = field(default_factory=lambda: Path(".dagster_home"))
     ready_timeout: float = 180.0
 
@@ -51,6 +52,7 @@ class ServeConfig:
             dagster_port=int(os.environ.get("OUTSIGNAL_DAGSTER_PORT", "3000")),
             streamlit_port=int(os.environ.get("OUTSIGNAL_STREAMLIT_PORT", "8501")),
             sandbox_port=int(os.environ.get("OUTSIGNAL_SANDBOX_PORT", "8765")),
+            smtp_port=int(os.environ.get("OUTSIGNAL_SANDBOX_SMTP_PORT", "8025")),
             dagster_home=Path(os.environ.get("DAGSTER_HOME") or ".dagster_home"),
         )
 
@@ -81,8 +83,11 @@ SANDBOX_RPS = "50"  # the sandbox has no vendor limits unless configured; keep d
 
 def child_env(config: ServeConfig, with_sandbox: bool = False) -> dict[str, str]:
     env = dict(os.environ)
+    env["OUTSIGNAL_PORTAL_URL"] = config.streamlit_url
     if with_sandbox:
         env["OUTSIGNAL_SANDBOX_URL"] = config.sandbox_url
+        env["OUTSIGNAL_SANDBOX_SMTP_PORT"] = str(config.smtp_port)
+        env.setdefault("OUTSIGNAL_DEMO", "1")  # demo admin password "demo" unless OUTSIGNAL_ADMIN_PASSWORD is set
         for vendor in ("PROSPEO", "AIARK", "LEADMAGIC", "FINDYMAIL", "FIRECRAWL", "MILLIONVERIFIER"):
             env.setdefault(f"OUTSIGNAL_{vendor}_RPS", SANDBOX_RPS)
     env["DAGSTER_HOME"] = str(prepare_dagster_home(config.dagster_home))
@@ -103,7 +108,8 @@ def dagster_command(config: ServeConfig) -> list[str]:
 
 
 def sandbox_command(config: ServeConfig) -> list[str]:
-    return [_bin("outsignal"), "sandbox", "--host", config.host, "--port", str(config.sandbox_port)]
+    return [_bin("outsignal"), "sandbox", "--host", config.host, "--port", str(config.sandbox_port),
+            "--smtp-port", str(config.smtp_port)]
 
 
 def streamlit_command(config: ServeConfig) -> list[str]:

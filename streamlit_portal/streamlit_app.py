@@ -1,29 +1,45 @@
-"""Router of the Streamlit app: admin pages today; the client portal joins it later."""
+"""Router of the Streamlit app. Pages are chosen after authentication: a signed-in admin gets the
+admin pages (each with the ⌘J agent); everyone else gets the client portal (magic-link sign-in) and
+the admin sign-in page. Identity always comes from a server-side session looked up by token."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from streamlit_portal.services.chat_ui import agent_shortcut
+from outsignal_pipelines.operations.auth import session
 from streamlit_portal.services.store import ensure_store
 
 st.set_page_config(page_title="Outsignal Lead Engine", page_icon="📬", layout="wide")
-
 ensure_store()
 
-pages = {
-    "Admin": [
-        st.Page("app_pages/admin_home.py", title="Home", icon="🏠", url_path="home", default=True),
-        st.Page("app_pages/admin_people.py", title="People", icon="🔎", url_path="people"),
-        st.Page("app_pages/admin_companies.py", title="Companies", icon="🏢", url_path="companies"),
-        st.Page("app_pages/admin_lists.py", title="Lists", icon="📋", url_path="lists"),
-        st.Page("app_pages/admin_campaigns.py", title="Campaign copy", icon="✉️", url_path="campaigns"),
-        st.Page("app_pages/admin_spend.py", title="Spend", icon="💸", url_path="spend"),
-        st.Page("app_pages/admin_settings.py", title="Settings", icon="⚙️", url_path="settings"),
-        st.Page("app_pages/admin_chat.py", title="Leads Agent", icon="💬", url_path="chat"),
-        st.Page("app_pages/admin_agent_runs.py", title="Agent runs", icon="🧾", url_path="agent-runs"),
-    ],
-}
-page = st.navigation(pages)
-agent_shortcut()
+identity = session(st.session_state.get("admin_session"))
+portal = st.Page("app_pages/portal.py", title="Client portal", icon="🤝", url_path="portal")
+if identity is not None and identity.is_admin:
+    from streamlit_portal.services.chat_ui import agent_shortcut
+
+    pages = {
+        "Admin": [
+            st.Page("app_pages/admin_home.py", title="Home", icon="🏠", url_path="home", default=True),
+            st.Page("app_pages/admin_people.py", title="People", icon="🔎", url_path="people"),
+            st.Page("app_pages/admin_companies.py", title="Companies", icon="🏢", url_path="companies"),
+            st.Page("app_pages/admin_lists.py", title="Lists", icon="📋", url_path="lists"),
+            st.Page("app_pages/admin_campaigns.py", title="Campaign copy", icon="✉️", url_path="campaigns"),
+            st.Page("app_pages/admin_spend.py", title="Spend", icon="💸", url_path="spend"),
+            st.Page("app_pages/admin_settings.py", title="Settings", icon="⚙️", url_path="settings"),
+            st.Page("app_pages/admin_chat.py", title="Leads Agent", icon="💬", url_path="chat"),
+            st.Page("app_pages/admin_agent_runs.py", title="Agent runs", icon="🧾", url_path="agent-runs"),
+            st.Page("app_pages/admin_inbox.py", title="Sandbox inbox", icon="📥", url_path="inbox"),
+        ],
+        "Client": [portal],
+    }
+    page = st.navigation(pages)
+    agent_shortcut()
+    if st.sidebar.button("Sign out", key="admin_sign_out"):
+        from outsignal_pipelines.operations.auth import sign_out
+
+        sign_out(st.session_state.pop("admin_session", None))
+        st.rerun()
+else:
+    page = st.navigation([portal, st.Page("app_pages/admin_login.py", title="Admin sign-in", icon="🔐",
+                                          url_path="admin")])
 page.run()

@@ -23,6 +23,10 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
                  "OUTSIGNAL_LLM_MODEL", "DAGSTER_HOME"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OUTSIGNAL_DB", str(tmp_path / "store" / "outsignal.duckdb"))
+    monkeypatch.setenv("OUTSIGNAL_ADMIN_PASSWORD", "test-admin-password")
+    for name in ("OUTSIGNAL_DEMO", "OUTSIGNAL_SMTP_HOST", "OUTSIGNAL_SMTP_PORT", "OUTSIGNAL_SANDBOX_SMTP_PORT",
+                 "OUTSIGNAL_SLACK_WEBHOOK_URL", "OUTSIGNAL_SANDBOX_URL"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OUTSIGNAL_DB_LOCK_TIMEOUT", "20")
 
 
@@ -149,3 +153,21 @@ def sandbox(_sandbox_server, monkeypatch) -> _Sandbox:
         monkeypatch.delenv(f"{vendor}_API_KEY", raising=False)
         monkeypatch.setenv(f"OUTSIGNAL_{vendor}_RPS", "1000")
     return _Sandbox(_sandbox_server)
+
+
+@pytest.fixture
+def mail_and_slack(sandbox, monkeypatch):
+    """A real SMTP server (aiosmtpd) on loopback and the sandbox's Slack webhook sink."""
+    import socket
+
+    from outsignal_pipelines.sandbox import inbox
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = inbox.start_smtp("127.0.0.1", port)
+    monkeypatch.setenv("OUTSIGNAL_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("OUTSIGNAL_SMTP_PORT", str(port))
+    inbox.reset()
+    yield inbox.INBOX
+    controller.stop()

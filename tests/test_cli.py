@@ -125,3 +125,16 @@ def test_chat_json(seeded_store):
     payload = _json(runner.invoke(app, ["chat", "find CTOs in fintech", "-w", "rise", "--json"]))
     assert {"reply", "tool_calls", "agent_run_id"} <= payload.keys()
     assert payload["tool_calls"][0]["tool"] == "search_people"
+
+
+def test_review_approve_records_a_decision_received_elsewhere(seeded_store):
+    from outsignal_pipelines.operations.review import approvals
+    from outsignal_pipelines.store import connect
+
+    with connect() as con:
+        con.execute("UPDATE people SET email_status = 'unknown' WHERE email IS NOT NULL AND email_status IS NULL")
+    runner.invoke(app, ["review", "send", "--list", "Rise Q1", "-w", "rise"])
+    result = _json(runner.invoke(app, ["review", "approve", "--list", "Rise Q1", "-w", "rise", "--by",
+                                       "client@rise.example", "--feedback", "by phone", "--json"]))
+    assert result["status"] == "approved" and len(result["notifications"]) == 2
+    assert approvals("rise")[0]["channel"] == "admin"

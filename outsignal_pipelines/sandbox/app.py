@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from outsignal_pipelines.sandbox import emailbison, world
+from outsignal_pipelines.sandbox import emailbison, inbox, world
 
 VENDOR_NAMES = ("prospeo", "aiark", "leadmagic", "findymail", "firecrawl", "millionverifier")
 
@@ -476,6 +476,7 @@ async def config(request: Request) -> Response:
 async def reset(request: Request) -> Response:
     STATE.reset()
     emailbison.STATE.reset()
+    inbox.reset()
     return JSONResponse({"reset": True})
 
 
@@ -503,6 +504,7 @@ def _routes() -> list[Route]:
         Route("/firecrawl/v2/scrape", firecrawl_scrape, methods=["POST"]),
         Route("/millionverifier/api/v3/", millionverifier_verify, methods=["GET"]),
         *emailbison.routes("/emailbison"),
+        *inbox.routes(),
     ]
 
 
@@ -513,7 +515,12 @@ def create_app() -> Starlette:
 app = create_app()
 
 
-def run(host: str = "127.0.0.1", port: int = 8765) -> None:
+def run(host: str = "127.0.0.1", port: int = 8765, smtp_port: int | None = None) -> None:
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    controller = inbox.start_smtp(host, smtp_port) if smtp_port else None
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        if controller is not None:
+            controller.stop()

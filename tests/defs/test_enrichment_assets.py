@@ -81,3 +81,18 @@ def test_icp_scores_asset_reports_the_distribution_and_skips_scored_people(seede
         second = dg.materialize([icp_scores], partition_key="rise.rise-q1", instance=instance, resources=resources)
         meta = second.asset_materializations_for_node("icp_scores")[0].metadata
         assert meta["scored"].value == 0 and meta["skipped_already_scored"].value == 200
+
+
+def test_outbox_sensor_delivers_what_is_due(seeded_store, mail_and_slack):
+    from outsignal_pipelines.defs.notifications import notification_outbox_sensor
+    from outsignal_pipelines.notify.outbox import enqueue, outbox
+    from outsignal_pipelines.store import transaction
+
+    with transaction() as con:
+        enqueue(con, "test", "slack", {"text": "hello from the outbox"}, "rise")
+    with dg.instance_for_test() as instance:
+        ctx = dg.build_sensor_context(instance=instance, resources={"store": StoreResource(path=str(seeded_store))})
+        result = notification_outbox_sensor(ctx)
+    assert "1 delivered" in result.skip_message
+    assert outbox("rise")[0]["status"] == "sent"
+    assert mail_and_slack["slack"][-1]["text"] == "hello from the outbox"

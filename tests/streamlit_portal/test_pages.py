@@ -9,8 +9,16 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_portal" / "streamlit_app.py")
 
 
-def _app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=60)
+def _app(admin: bool = True) -> AppTest:
+    """The app as a signed-in admin (a real admin session), or as an anonymous visitor."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    if admin:
+        from outsignal_pipelines.operations.auth import admin_sign_in
+        from outsignal_pipelines.operations.setup import init_store
+
+        init_store()
+        at.session_state["admin_session"] = admin_sign_in("test-admin-password")
+    return at
 
 
 def test_home_shows_real_per_workspace_counts_and_a_chart(seeded_store):
@@ -183,3 +191,82 @@ def test_a_list_created_in_chat_shows_on_the_lists_page_at_once(seeded_store):
     assert any("Chat Made" in m.value for m in at.markdown)
     at.switch_page("app_pages/admin_agent_runs.py").run()
     assert not at.exception and "runs" in at.caption[0].value
+
+
+def _portal_ready():
+    from outsignal_pipelines.operations.review import save_step, send_campaign_to_review, send_list_to_review
+    from outsignal_pipelines.store import connect
+
+    with connect() as con:
+        con.execute("UPDATE people SET email_status = 'unknown' WHERE email IS NOT NULL AND email_status IS NULL")
+    send_list_to_review("rise", "Rise Q1")
+    save_step("rise", "Q1 copy", 1, "quick question about merch", "Hi {FIRST_NAME}, quick one. Open to a chat?")
+    save_step("rise", "Q1 copy", 2, None, "Following up on merch for {COMPANY}. Worth a look?", 3)
+    send_campaign_to_review("rise", "Q1 copy")
+
+
+def _magic_token(email: str) -> str:
+    """Ask for a link the way the sign-in form does, and read it from the email the SMTP server got."""
+    import time
+
+    from outsignal_pipelines.operations.auth import request_magic_link
+    from outsignal_pipelines.sandbox.inbox import INBOX
+
+    INBOX["emails"].clear()
+    request_magic_link(email, "192.0.2.1")
+    deadline = time.monotonic() + 10
+    while not INBOX["emails"]:
+        assert time.monotonic() < deadline, "the sign-in email never arrived"
+        time.sleep(0.05)
+    return INBOX["emails"][0]["text"].split("token=")[1].split()[0]
+
+
+def test_portal_sign_in_with_a_link_then_approve_the_list_and_reject_the_copy(seeded_store, mail_and_slack):
+    _portal_ready()
+    at = _app(admin=False)
+    at.query_params["token"] = _magic_token("client@rise.example")
+    at.run()
+    assert not at.exception and "Signed in as client@rise.example" in at.caption[0].value
+    assert {s.value for s in at.subheader} >= {"Review Leads · Rise Q1", "Review Copy · Q1 copy"}
+    assert "Hi Jane, quick one" in " ".join(t.value for t in at.text)  # merge tokens rendered with a sample lead
+    at.button(key="approve_list_rise.rise-q1").click().run()
+    assert "Rise Q1 approved" in at.success[0].value
+    at.text_area(key="copy_feedback_Q1 copy").input("warmer opening please")
+    at.button(key="reject_copy_Q1 copy").click().run()
+    assert "Q1 copy rejected" in at.success[0].value
+    assert "Nothing is waiting for your review" in at.info[0].value
+    from outsignal_pipelines.operations.review import approvals
+
+    assert [(a["decision"], a["feedback"]) for a in approvals("rise")] == [("approved", None),
+                                                                         ("rejected", "warmer opening please")]
+
+
+def test_portal_refuses_reused_links_and_tampered_sessions(seeded_store, mail_and_slack):
+    _portal_ready()
+    token = _magic_token("client@lime.example")
+    first = _app(admin=False)
+    first.query_params["token"] = token
+    first.run()
+    assert "Signed in as client@lime.example" in first.caption[0].value
+    assert not [s for s in first.subheader if "Rise" in s.value]  # lime sees none of rise's work
+    reused = _app(admin=False)
+    reused.query_params["token"] = token
+    reused.run()
+    assert "not valid any more" in reused.error[0].value and "Client portal" in reused.title[0].value
+    tampered = _app(admin=False)
+    tampered.session_state["portal_session"] = "rise"          # a workspace name is not a session
+    tampered.query_params["workspace"] = "rise"
+    tampered.run()
+    assert "Client portal" in tampered.title[0].value and not tampered.subheader
+
+
+def test_admin_pages_need_the_admin_password(seeded_store):
+    at = _app(admin=False).run()
+    assert [p for p in at.title if p.value == "Client portal"]
+    at.switch_page("app_pages/admin_login.py").run()
+    at.text_input(key="admin_password").input("wrong")
+    at.button[0].click().run()
+    assert "wrong password" in at.error[0].value
+    at.text_input(key="admin_password").input("test-admin-password")
+    at.button[0].click().run()
+    assert not at.exception and at.session_state["admin_session"]

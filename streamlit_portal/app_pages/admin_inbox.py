@@ -1,0 +1,44 @@
+"""What the product sent: the sandbox's SMTP and Slack sinks in demo mode (click a magic link here),
+and the notification outbox with delivery status in any mode."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import httpx
+import polars as pl
+import streamlit as st
+
+from outsignal_pipelines.notify.outbox import outbox
+
+st.title("Sandbox inbox")
+sandbox = os.environ.get("OUTSIGNAL_SANDBOX_URL")
+if not sandbox:
+    st.info("No sandbox in this deployment: messages go to real Slack and SMTP. The outbox below shows them.")
+else:
+    try:
+        received = httpx.get(f"{sandbox.rstrip('/')}/_sandbox/inbox", timeout=5).json()
+    except httpx.HTTPError as exc:
+        st.error(f"The sandbox did not answer: {exc}")
+        received = {"emails": [], "slack": []}
+    left, right = st.columns(2)
+    with left:
+        st.subheader(f"Email ({len(received['emails'])})")
+        for mail in reversed(received["emails"]):
+            with st.container(border=True):
+                st.markdown(f"**{mail['subject']}** → {', '.join(mail['to'])}")
+                text = re.sub(r"(https?://\S+)", r"[\1](\1)", mail["text"])
+                st.markdown(text)
+    with right:
+        st.subheader(f"Slack ({len(received['slack'])})")
+        for message in reversed(received["slack"]):
+            st.info(message["text"])
+
+rows = outbox()
+st.subheader("Outbox")
+if rows:
+    st.dataframe(pl.DataFrame(rows).select("id", "kind", "channel", "status", "attempts", "last_error", "created_at",
+                                           "sent_at"), hide_index=True, width="stretch", key="outbox_table")
+else:
+    st.caption("Nothing sent yet.")

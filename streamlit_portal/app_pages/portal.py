@@ -1,0 +1,113 @@
+"""The client portal: sign in with a magic link, review the leads and the copy waiting for you,
+approve or reject with feedback, and follow the deployment. The workspace is never taken from the
+URL or the page: only from the server-side session the link opened."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from outsignal_pipelines.copy.linter import preview
+from outsignal_pipelines.operations import OperationError
+from outsignal_pipelines.operations.auth import consume_magic_link, request_magic_link, session, sign_out
+from outsignal_pipelines.operations.portal import copy_for_review, decide_copy, decide_list, deployments, lists_for_review
+
+token = st.query_params.get("token")
+if token:
+    st.query_params.clear()  # the token leaves the address bar at once
+    try:
+        st.session_state["portal_session"] = consume_magic_link(token)
+    except OperationError as exc:
+        st.session_state["portal_flash_error"] = str(exc)
+    st.rerun()
+
+if error := st.session_state.pop("portal_flash_error", None):
+    st.error(error)
+if flash := st.session_state.pop("portal_flash", None):
+    st.success(flash)
+
+me = session(st.session_state.get("portal_session"))
+if me is None or me.is_admin:
+    st.title("Client portal")
+    st.write("Enter the email address your agency has on file; we will send you a sign-in link.")
+    with st.form("portal_sign_in"):
+        email = st.text_input("Work email", key="portal_email")
+        asked = st.form_submit_button("Email me a sign-in link")
+    if asked:
+        try:
+            result = request_magic_link(email, getattr(st.context, "ip_address", None))
+        except OperationError as exc:
+            st.error(str(exc))
+        else:
+            st.success(result["message"])
+    st.stop()
+
+st.title("Your review")
+st.caption(f"Signed in as {me.email}")
+if st.button("Sign out", key="portal_sign_out"):
+    sign_out(st.session_state.pop("portal_session", None))
+    st.rerun()
+
+
+def decide(kind: str, ident: str, decision: str, feedback: str) -> None:
+    try:
+        if kind == "list":
+            result = decide_list(st.session_state.get("portal_session"), ident, decision, feedback)
+        else:
+            result = decide_copy(st.session_state.get("portal_session"), ident, decision, feedback)
+    except OperationError as exc:
+        st.error(str(exc))
+    else:
+        st.session_state["portal_flash"] = f"Thank you: {ident if kind == 'copy' else result['list']} {decision}."
+        st.rerun()
+
+
+cards = lists_for_review(st.session_state["portal_session"])
+campaigns = copy_for_review(st.session_state["portal_session"])
+if not cards and not campaigns:
+    st.info("Nothing is waiting for your review right now. We will email you when there is.")
+
+for card in cards:
+    summary = card["summary"]
+    with st.container(border=True):
+        st.subheader(f"Review Leads · {card['name']}")
+        cols = st.columns(4)
+        cols[0].metric("Leads", summary["members"])
+        cols[1].metric("Verified email", f"{summary['verified_share']:.0%}")
+        cols[2].metric("Email coverage", f"{summary['email_coverage']:.0%}")
+        cols[3].metric("LinkedIn coverage", f"{summary['linkedin_coverage']:.0%}")
+        bands = summary["icp_bands"]
+        st.bar_chart(pl.DataFrame({"fit": ["≥70", "40–69", "<40", "unscored"],
+                                   "leads": [bands["green"], bands["amber"], bands["grey"], bands["unscored"]]}).to_pandas(),
+                     x="fit", y="leads", height=180)
+        st.markdown("**Top 10 leads by ICP score**")
+        st.dataframe(pl.DataFrame(card["top"]).select("name", "job_title", "company_name", "score", "reasoning")
+                     if card["top"] else pl.DataFrame(), hide_index=True, width="stretch", key=f"top_{card['id']}")
+        feedback = st.text_area("Feedback (optional)", key=f"list_feedback_{card['id']}")
+        left, right = st.columns(2)
+        if left.button("Approve List", key=f"approve_list_{card['id']}", type="primary"):
+            decide("list", card["id"], "approved", feedback)
+        if right.button("Reject List", key=f"reject_list_{card['id']}"):
+            decide("list", card["id"], "rejected", feedback)
+
+for campaign, drafts in campaigns.items():
+    with st.container(border=True):
+        st.subheader(f"Review Copy · {campaign}")
+        for draft in drafts:
+            st.markdown(f"**Step {draft.step}**" + (f" · after {draft.wait_days} day(s)" if draft.step > 1 else ""))
+            if draft.subject:
+                st.markdown(f"Subject: *{preview(draft.subject)}*")
+            st.text(preview(draft.body))
+        feedback = st.text_area("Feedback (optional)", key=f"copy_feedback_{campaign}")
+        left, right = st.columns(2)
+        if left.button("Approve Copy", key=f"approve_copy_{campaign}", type="primary"):
+            decide("copy", campaign, "approved", feedback)
+        if right.button("Reject Copy", key=f"reject_copy_{campaign}"):
+            decide("copy", campaign, "rejected", feedback)
+
+history = deployments(st.session_state["portal_session"])
+if history:
+    st.subheader("Deployment")
+    st.dataframe(pl.DataFrame(history).select("campaign_name", "status", "lead_count", "step_count", "created_at",
+                                              "finished_at", "error"), hide_index=True, width="stretch",
+                 key="portal_deploys")
