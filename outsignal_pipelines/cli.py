@@ -489,6 +489,38 @@ def review_send(
 
 
 @app.command()
+def deploy(
+    list_name: str = typer.Option(None, "--list", help="An approved list (leads)."),
+    campaign: str = typer.Option(None, "--campaign", help="An approved campaign copy (sequence steps)."),
+    workspace: str = typer.Option(..., "--workspace", "-w"),
+    wait: bool = typer.Option(False, "--wait", help="Run the deploy here and print the final record."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Request a deploy to EmailBison (answers at once; a Dagster sensor runs it), or run it with --wait."""
+    from outsignal_pipelines.emailbison.deploy import request_deploy, run_deploy
+    from outsignal_pipelines.operations.review import get_deploy
+    from outsignal_pipelines.operations.setup import init_store
+
+    with _errors(as_json):
+        init_store()
+        record = request_deploy(workspace, list_name, campaign, requested_by="cli")
+        if wait:
+            try:
+                record = run_deploy(workspace, record["id"])
+            except OperationError:
+                record = get_deploy(workspace, record["id"])
+    keys = ("id", "status", "path", "lead_count", "step_count", "emailbison_campaign_id", "error")
+    payload = {k: record.get(k) for k in keys}
+    _emit(as_json, payload, lambda: out.print(
+        f"deploy {payload['id']} ({payload['path']}): {payload['status']}"
+        + (f", {payload['lead_count']} leads, {payload['step_count']} steps, EmailBison campaign "
+           f"{payload['emailbison_campaign_id']}" if payload["status"] == "complete" else "")
+        + (f" — {payload['error']}" if payload["error"] else "")))
+    if payload["status"] == "failed":
+        raise typer.Exit(1)
+
+
+@app.command()
 def chat(
     message: str = typer.Argument(..., help="What you want, in plain words."),
     workspace: str = typer.Option(None, "--workspace", "-w", help="The workspace the conversation is about."),

@@ -15,6 +15,13 @@ from outsignal_pipelines.defs.enrichment import (
     verified_emails,
     weekly_reverification,
 )
+from outsignal_pipelines.defs.deploy import (
+    auto_deploy_sensor,
+    copy_deploy_job,
+    deploy_job,
+    deploy_requests_sensor,
+    emailbison_deploy,
+)
 from outsignal_pipelines.defs.lists import list_members
 from outsignal_pipelines.defs.notifications import notification_outbox_sensor
 from outsignal_pipelines.defs.scoring import icp_scores, score_job
@@ -27,11 +34,11 @@ list_members_job = dg.define_asset_job("list_members_job", selection=[list_membe
 defs = dg.Definitions.merge(
     build_sql_definitions(),
     dg.Definitions(
-        assets=[list_members, enriched_people, company_profiles, verified_emails, icp_scores],
+        assets=[list_members, enriched_people, company_profiles, verified_emails, icp_scores, emailbison_deploy],
         asset_checks=[no_duplicate_emails, spend_within_cap],
-        jobs=[list_members_job, enrichment_job, reverify_job, score_job],
+        jobs=[list_members_job, enrichment_job, reverify_job, score_job, deploy_job, copy_deploy_job],
         schedules=[nightly_enrichment, weekly_reverification],
-        sensors=[target_list_partitions_sensor, notification_outbox_sensor],
+        sensors=[target_list_partitions_sensor, notification_outbox_sensor, deploy_requests_sensor, auto_deploy_sensor],
         resources={"store": StoreResource()},
     ),
 )

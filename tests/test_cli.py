@@ -138,3 +138,18 @@ def test_review_approve_records_a_decision_received_elsewhere(seeded_store):
                                        "client@rise.example", "--feedback", "by phone", "--json"]))
     assert result["status"] == "approved" and len(result["notifications"]) == 2
     assert approvals("rise")[0]["channel"] == "admin"
+
+
+def test_deploy_request_then_wait(seeded_store, sandbox):
+    from outsignal_pipelines.operations.review import send_list_to_review, set_list_status
+    from outsignal_pipelines.store import connect
+
+    with connect() as con:
+        con.execute("UPDATE people SET email_status = 'unknown' WHERE email IS NOT NULL AND email_status IS NULL")
+    send_list_to_review("rise", "Rise Q1")
+    set_list_status("rise", "Rise Q1", "approved")
+    queued = _json(runner.invoke(app, ["deploy", "--list", "Rise Q1", "-w", "rise", "--json"]))
+    assert queued["status"] == "pending" and queued["path"] == "leads_only"
+    done = _json(runner.invoke(app, ["deploy", "--list", "Rise Q1", "-w", "rise", "--wait", "--json"]))
+    assert done["id"] == queued["id"] and done["status"] == "complete" and done["lead_count"] > 0
+    assert set(done) == {"id", "status", "path", "lead_count", "step_count", "emailbison_campaign_id", "error"}

@@ -255,8 +255,11 @@ def _offline_turn(message: str, conv: Conversation, ctx: tools.ToolContext, call
                 args["to"] = "emailbison" if "emailbison" in low or "email bison" in low else "csv"
             return _describe(tool_name, args, _run_tool(tool_name, args, ctx, calls, conv))
     if re.search(r"\bdeploy", low) and list_name:
-        args = {"name": list_name, "workspace": workspace}
-        return _describe("deploy_status", args, _run_tool("deploy_status", args, ctx, calls, conv))
+        if re.search(r"\bstatus\b|\bhow\b|\bdid\b", low):
+            args = {"name": list_name, "workspace": workspace}
+            return _describe("deploy_status", args, _run_tool("deploy_status", args, ctx, calls, conv))
+        args = {"workspace": workspace, "list_name": list_name}
+        return _describe("deploy", args, _run_tool("deploy", args, ctx, calls, conv))
     if re.search(r"\b(what|which|show|list)\b.*\blists\b|\blists\b.*\bhave\b", low):
         args = {"workspace": workspace}
         return _describe("list_lists", args, _run_tool("list_lists", args, ctx, calls, conv))
@@ -324,6 +327,9 @@ def _describe(name: str, args: dict[str, Any], result: dict[str, Any]) -> str:
             (f": {why}." if why else ".")
     if name == "send_to_review":
         return f"{args.get('list_name') or args.get('campaign')!r} is now {result['status']}; the client can review it in the portal."
+    if name == "deploy":
+        return (f"Deploy {result['id']} of {result['campaign_name']!r} ({result['path'].replace('_', ' ')}) is "
+                f"{result['status']}; it runs in the background and you will be notified.")
     if name == "deploy_status":
         latest = result["deploys"][0] if result["deploys"] else None
         return f"{result['list']} is {result['status']}" + (f"; last deploy {latest['status']}." if latest else "; no deploys yet.")

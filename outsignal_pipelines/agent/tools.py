@@ -233,6 +233,21 @@ def send_to_review_tool(ctx: ToolContext, args: ReviewArgs) -> dict[str, Any]:
     return {"campaign": args.campaign, "status": send_campaign_to_review(workspace, args.campaign)[0].status}
 
 
+class DeployArgs(BaseModel):
+    workspace: str | None = None
+    list_name: str | None = Field(None, description="An approved list (leads)")
+    campaign: str | None = Field(None, description="An approved campaign copy (sequence steps)")
+
+
+@tool("deploy", "Request a deploy of approved leads and/or copy to EmailBison; it runs in the background.",
+      DeployArgs)
+def deploy_tool(ctx: ToolContext, args: DeployArgs) -> dict[str, Any]:
+    from outsignal_pipelines.emailbison.deploy import request_deploy
+
+    record = request_deploy(_workspace(ctx, args.workspace), args.list_name, args.campaign, requested_by=ctx.triggered_by)
+    return {k: record[k] for k in ("id", "status", "path", "campaign_name")}
+
+
 @tool("deploy_status", "Deploy history and status of a list.", ListArgs)
 def deploy_status_tool(ctx: ToolContext, args: ListArgs) -> dict[str, Any]:
     from outsignal_pipelines.operations.enrichment import resolve_list

@@ -85,7 +85,7 @@ class EmailBisonClient:
     # ------------------------------------------------------------ transport
 
     def _request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
-                 retry: bool = False) -> Any:
+                 retry: bool = False, raw: bool = False) -> Any:
         """One call. 429s are waited out (Retry-After) for every method, since a refused request was not
         performed; timeouts and 5xx are retried only when `retry` says the call is idempotent."""
         attempt = 0
@@ -93,7 +93,7 @@ class EmailBisonClient:
             self.requests += 1
             try:
                 response = self._http.request(method, path, json=json, params=params)
-                return self._check(response)
+                return self._check(response, raw)
             except EmailBisonRateLimited as exc:
                 if attempt >= self.max_retries:
                     raise
@@ -108,7 +108,7 @@ class EmailBisonClient:
                 raise EmailBisonServerError(f"EmailBison unreachable: {exc.__class__.__name__}") from exc
             attempt += 1
 
-    def _check(self, response: httpx.Response) -> Any:
+    def _check(self, response: httpx.Response, raw: bool = False) -> Any:
         status = response.status_code
         try:
             body = response.json() if response.content else None
@@ -117,6 +117,8 @@ class EmailBisonClient:
         if 200 <= status < 300:
             if response.content and body is None:
                 raise EmailBisonServerError(f"EmailBison answered {status} with a body that is not JSON", status)
+            if raw:
+                return body
             data = unwrap(body)
             if isinstance(data, dict) and data.get("success") is False:
                 raise EmailBisonError(data.get("message") or "EmailBison refused the request", status)
@@ -143,11 +145,7 @@ class EmailBisonClient:
         items: list[dict] = []
         page = 1
         while True:
-            self.requests += 1
-            response = self._http.get(path, params={**(params or {}), "page": page})
-            body = response.json() if response.content else {}
-            if response.status_code >= 300:
-                self._check(response)
+            body = self._request("GET", path, params={**(params or {}), "page": page}, retry=True, raw=True) or {}
             data = body.get("data", []) if isinstance(body, dict) else body
             items.extend(data or [])
             last = (body.get("meta") or {}).get("last_page", page) if isinstance(body, dict) else page

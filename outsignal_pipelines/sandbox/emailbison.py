@@ -47,6 +47,7 @@ class EmailBisonState:
         self.fail_next: list[int] = []
         self.latency_ms = 0.0
         self.requests = 0
+        self.rate_limited = 0
         self.lock = asyncio.Lock()
 
 
@@ -112,6 +113,7 @@ async def _gate(request: Request) -> tuple[Workspace | None, Response | None]:
     if workspace is None:
         return None, JSONResponse({"message": "Unauthenticated."}, status_code=401)
     if wait is not None:
+        STATE.rate_limited += 1
         return None, JSONResponse({"message": "Too Many Attempts."}, status_code=429,
                                   headers={"Retry-After": f"{max(wait, 0.01):.2f}", "X-RateLimit-Remaining": "0"})
     if injected == 429:
@@ -353,7 +355,7 @@ async def state(request: Request) -> Response:
         "steps": {str(k): v for k, v in ws.steps.items()},
         "campaign_leads": {str(k): v for k, v in ws.campaign_leads.items()},
         "leads": len(ws.leads), "custom_variables": sorted(ws.custom_variables),
-    } for token, ws in STATE.workspaces.items()} | {"_requests": STATE.requests})
+    } for token, ws in STATE.workspaces.items()} | {"_requests": STATE.requests, "_rate_limited": STATE.rate_limited})
 
 
 async def configure(request: Request) -> Response:

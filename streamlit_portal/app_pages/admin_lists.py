@@ -83,6 +83,29 @@ def review_panel(row: dict) -> None:
         if st.button("Rework (back to building)", key=f"rework_{list_id}"):
             rework_list(row["workspace_slug"], row["list_name"])
             st.rerun()
+    elif status in ("approved", "deployed"):
+        from outsignal_pipelines.emailbison.deploy import request_deploy
+        from outsignal_pipelines.operations.review import campaigns as copy_campaigns
+
+        approved_copy = [c["campaign"] for c in copy_campaigns(row["workspace_slug"]) if c["status"] == "approved"]
+        copy = st.selectbox("With approved copy", ["(leads only)", *approved_copy], key=f"deploy_copy_{list_id}")
+        if status == "approved" and st.button("Deploy to EmailBison", key=f"deploy_{list_id}", type="primary"):
+            try:
+                record = request_deploy(row["workspace_slug"], row["list_name"],
+                                        None if copy == "(leads only)" else copy)
+            except OperationError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["lists_flash"] = (f"Deploy {record['id']} requested ({record['path'].replace('_', ' ')}); "
+                                                   "it runs in the background.")
+                st.rerun()
+    from outsignal_pipelines.operations.review import deploys as deploy_history
+
+    history = deploy_history(row["workspace_slug"], list_id)
+    if history:
+        st.dataframe(pl.DataFrame(history).select("id", "status", "path", "campaign_name", "lead_count", "step_count",
+                                                  "emailbison_campaign_id", "error", "created_at"),
+                     hide_index=True, width="stretch", key=f"deploys_{list_id}")
     history = approvals(row["workspace_slug"], list_id)
     for decision in history[-3:]:
         note = f" — “{decision['feedback']}”" if decision["feedback"] else ""

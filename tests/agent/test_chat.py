@@ -157,3 +157,15 @@ def test_an_llm_failure_is_reported_plainly_and_recorded(seeded_store, monkeypat
     reply, _ = chat("find people", Conversation(workspace="rise"), completion=completion)
     assert reply.reply.startswith("Something went wrong") and "try again" in reply.reply
     assert agent_runs("rise")[0]["status"] == "failed"
+
+
+def test_deploy_from_chat_files_a_request(seeded_store):
+    from outsignal_pipelines.operations.review import send_list_to_review, set_list_status
+
+    _verify_everyone()
+    send_list_to_review("rise", "Rise Q1")
+    set_list_status("rise", "Rise Q1", "approved")
+    reply, conv = chat("deploy Rise Q1", Conversation(workspace="rise"))
+    assert reply.tool_calls[0]["tool"] == "deploy" and reply.tool_calls[0]["result"]["status"] == "pending"
+    status, _ = chat("what is the deploy status of Rise Q1", conv)
+    assert status.tool_calls[0]["tool"] == "deploy_status" and "pending" in status.reply

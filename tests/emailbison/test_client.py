@@ -98,3 +98,12 @@ def test_sequence_steps_accept_the_documented_shapes():
     assert make(lambda r: httpx.Response(200, json=body)).sequence_steps(1)[0]["id"] == 1
     assert make(lambda r: httpx.Response(200, json={"data": [{"id": 4}]})).sequence_steps(1) == [{"id": 4}]
     json.dumps(body)
+
+
+def test_paginated_reads_wait_out_429_too(monkeypatch):
+    sleeps = []
+    monkeypatch.setattr(eb.time, "sleep", sleeps.append)
+    answers = iter([httpx.Response(429, json={"message": "Too Many Attempts."}, headers={"Retry-After": "2"}),
+                    httpx.Response(200, json={"data": [{"name": "linkedin_url"}], "meta": {"last_page": 1}})])
+    assert make(lambda r: next(answers)).custom_variables() == ["linkedin_url"]
+    assert sleeps == [2.0]

@@ -270,3 +270,19 @@ def test_admin_pages_need_the_admin_password(seeded_store):
     at.text_input(key="admin_password").input("test-admin-password")
     at.button[0].click().run()
     assert not at.exception and at.session_state["admin_session"]
+
+
+def test_lists_page_deploys_an_approved_list_and_shows_history(seeded_store):
+    from outsignal_pipelines.operations.review import send_list_to_review, set_list_status
+    from outsignal_pipelines.store import connect
+
+    with connect() as con:
+        con.execute("UPDATE people SET email_status = 'unknown' WHERE email IS NOT NULL AND email_status IS NULL")
+    send_list_to_review("rise", "Rise Q1")
+    set_list_status("rise", "Rise Q1", "approved")
+    at = _app().run()
+    at.switch_page("app_pages/admin_lists.py").run()
+    at.selectbox(key="lists_workspace").select("Rise").run()
+    at.button(key="deploy_rise.rise-q1").click().run()
+    assert not at.exception and "requested (leads only)" in at.success[0].value
+    assert any("status" in df.value.columns and (df.value["status"] == "pending").any() for df in at.dataframe)

@@ -1,0 +1,154 @@
+"""Deploying approved work to EmailBison. A request is a `campaign_deploys` row (pending) written at
+once; the run (a Dagster asset launched by a sensor, or `--wait` in-process) moves it running →
+complete | failed. Three paths: leads only, copy only, both.
+
+Idempotent by construction: the EmailBison campaign id is stored on the deploy row the moment it is
+known and reused by any retry (and earlier deploys of the same campaign are looked up first);
+sequence steps are read back before anything is posted and only the missing ones are appended (POST
+appends), then counted again; leads are upserted by email and attaching twice is a no-op."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from outsignal_pipelines.emailbison.client import EmailBisonClient, EmailBisonError
+from outsignal_pipelines.emailbison.export import campaign_name_for, export_to_emailbison, find_or_create_campaign, \
+    workspace_client
+from outsignal_pipelines.notify.outbox import deliver_in_background, notify
+from outsignal_pipelines.operations import NotFound, OperationError
+from outsignal_pipelines.operations.enrichment import resolve_list
+from outsignal_pipelines.operations.review import create_deploy, deploys, get_deploy, list_drafts, set_deploy_status, \
+    set_list_status
+from outsignal_pipelines.store import connect, transaction
+
+
+def request_deploy(workspace: str, list_name: str | None = None, campaign: str | None = None,
+                   requested_by: str = "admin") -> dict[str, Any]:
+    """Write a pending deploy for approved work and return at once. The path follows what is given:
+    a list → leads only, a campaign's copy → copy only, both → both."""
+    if not list_name and not campaign:
+        raise OperationError("deploy what? name an approved list, an approved campaign copy, or both")
+    list_id = None
+    if list_name:
+        target = resolve_list(workspace, list_name)
+        if target.status != "approved":
+            raise OperationError(f"list {target.name!r} is {target.status}: only an approved list can be deployed")
+        list_id = target.id
+    if campaign:
+        drafts = list_drafts(workspace, campaign)
+        if not drafts:
+            raise NotFound(f"no campaign copy called {campaign!r} in workspace {workspace!r}")
+        if any(d.status != "approved" for d in drafts):
+            raise OperationError(f"the copy of {campaign!r} is not approved yet: only approved copy is deployed")
+    path = "both" if list_id and campaign else "leads_only" if list_id else "copy_only"
+    name = campaign or campaign_name_for(workspace, list_name)
+    active = [d for d in deploys(workspace, list_id) if d["status"] in ("pending", "running")
+              and d["campaign_name"] == name and d["path"] == path]
+    if active:
+        return active[0]  # a second click while one is queued or running does not queue another
+    return create_deploy(workspace, name, path, list_id=list_id, requested_by=requested_by)
+
+
+def _known_campaign_id(workspace: str, name: str) -> int | None:
+    with connect() as con:
+        rows = con.execute("SELECT emailbison_campaign_id FROM campaign_deploys WHERE workspace_slug = ? AND "
+                           "campaign_name = ? AND emailbison_campaign_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+                           [workspace, name]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def ensure_steps(client: EmailBisonClient, campaign_id: int, title: str, drafts: list) -> int:
+    """Make the campaign's sequence equal the approved steps without ever appending one twice."""
+    existing = client.sequence_steps(campaign_id)
+    if len(existing) > len(drafts):
+        raise OperationError(f"the EmailBison campaign already has {len(existing)} steps, more than the "
+                             f"{len(drafts)} approved ones; it was changed outside Outsignal, so nothing was posted")
+    missing = drafts[len(existing):]
+    if missing:
+        client.create_sequence_steps(campaign_id, title, [
+            {"email_subject": d.subject or (drafts[0].subject or title), "email_body": d.body,
+             "wait_in_days": max(1, int(d.wait_days)), "order": d.step, "variant": False,
+             "thread_reply": d.step > 1 and not d.subject} for d in missing])
+    count = len(client.sequence_steps(campaign_id))
+    if count != len(drafts):
+        raise OperationError(f"EmailBison shows {count} steps after the update, expected {len(drafts)}")
+    return count
+
+
+def run_deploy(workspace: str, deploy_id: int, client: EmailBisonClient | None = None) -> dict[str, Any]:
+    """Carry out one deploy. A failed deploy can be retried (failed → pending → running)."""
+    deploy = get_deploy(workspace, deploy_id)
+    if deploy["status"] == "complete":
+        return deploy
+    if deploy["status"] == "failed":
+        deploy = set_deploy_status(workspace, deploy_id, "pending")
+    deploy = set_deploy_status(workspace, deploy_id, "running", error=None)
+    own = client is None
+    list_name = None
+    try:
+        client = client or workspace_client(workspace)
+        name = deploy["campaign_name"]
+        campaign_id = deploy["emailbison_campaign_id"] or _known_campaign_id(workspace, name)
+        campaign, _ = find_or_create_campaign(client, name, campaign_id)
+        with transaction() as con:  # remembered before anything else, so a retry reuses this campaign
+            con.execute("UPDATE campaign_deploys SET emailbison_campaign_id = ? WHERE id = ?", [campaign["id"], deploy_id])
+        steps = leads = 0
+        if deploy["path"] in ("copy_only", "both"):
+            drafts = [d for d in list_drafts(workspace, name) if d.status == "approved"]
+            if not drafts:
+                raise OperationError(f"no approved copy for campaign {name!r}")
+            steps = ensure_steps(client, campaign["id"], name, sorted(drafts, key=lambda d: d.step))
+        if deploy["path"] in ("leads_only", "both"):
+            target = resolve_list(workspace, list_id=deploy["list_id"])
+            list_name = target.name
+            # The verification gate runs again here: only 'valid' emails leave.
+            result = export_to_emailbison(workspace, target.name, campaign_id=campaign["id"], client=client)
+            leads = result["exported"]
+        done = set_deploy_status(workspace, deploy_id, "complete", emailbison_campaign_id=campaign["id"],
+                                 lead_count=leads, step_count=steps)
+    except (EmailBisonError, OperationError, Exception) as exc:  # noqa: BLE001 - recorded, notified, re-raised
+        message = str(exc)
+        set_deploy_status(workspace, deploy_id, "failed", error=message[:1000])
+        _notify(workspace, f"Deploy of *{deploy['campaign_name']}* failed: {message}", "Deploy failed: "
+                + deploy["campaign_name"])
+        raise OperationError(f"deploy {deploy_id} failed: {message}") from exc
+    finally:
+        if own and client is not None:
+            client.close()
+    if list_name:
+        current = resolve_list(workspace, list_name)
+        if current.status == "approved":
+            set_list_status(workspace, list_name, "deployed")
+    _notify(workspace, f"*{done['campaign_name']}* is live in EmailBison (campaign {done['emailbison_campaign_id']}): "
+            f"{done['lead_count']} leads attached, {done['step_count']} sequence steps.",
+            "Deploy complete: " + done["campaign_name"])
+    return done
+
+
+def _notify(workspace: str, text: str, subject: str) -> None:
+    with transaction() as con:
+        ids = notify(con, workspace, "deploy", text, subject)
+    deliver_in_background(ids)
+
+
+def pending_deploys() -> list[dict[str, Any]]:
+    with connect() as con:
+        cursor = con.execute("SELECT id, workspace_slug, list_id, path FROM campaign_deploys WHERE status = 'pending' "
+                             "ORDER BY id")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def auto_deploy_candidates() -> list[tuple[str, str, str | None]]:
+    """(workspace, list name, campaign or None) for approved lists of auto-deploy workspaces that were
+    never deployed. The copy goes with it when an approved campaign carries the list's name."""
+    with connect() as con:
+        rows = con.execute(
+            """SELECT l.workspace_slug, l.name,
+                      (SELECT d.campaign_name FROM email_drafts d WHERE d.workspace_slug = l.workspace_slug
+                         AND d.campaign_name = l.name GROUP BY 1 HAVING bool_and(d.status = 'approved')) AS campaign
+               FROM target_lists l JOIN workspaces w ON w.slug = l.workspace_slug
+               WHERE w.auto_deploy AND l.status = 'approved'
+                 AND NOT EXISTS (SELECT 1 FROM campaign_deploys c WHERE c.list_id = l.id)
+               ORDER BY l.id""").fetchall()
+    return [(w, n, c) for w, n, c in rows]
