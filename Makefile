@@ -23,6 +23,8 @@ demo: $(STAMP)
 	$(BIN)/outsignal demo
 
 test: $(STAMP)
+	@test -x /usr/bin/chromium || { echo "installing Debian's chromium for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -40,6 +40,8 @@ if identity is not None and identity.is_admin:
         sign_out(st.session_state.pop("admin_session", None))
         st.rerun()
 else:
-    page = st.navigation([portal, st.Page("app_pages/admin_login.py", title="Admin sign-in", icon="🔐",
-                                          url_path="admin")])
+    # The portal must keep its own address (/portal, where magic links point): a default page would
+    # only be served at "/", so the sign-in page is the default here.
+    page = st.navigation([st.Page("app_pages/admin_login.py", title="Admin sign-in", icon="🔐", url_path="admin",
+                                  default=True), portal])
 page.run()

@@ -44,7 +44,10 @@ if me is None or me.is_admin:
 
 st.title("Your review")
 st.caption(f"Signed in as {me.email}")
-if st.button("Sign out", key="portal_sign_out"):
+left, right = st.columns([1, 8])
+if left.button("Refresh", key="portal_refresh"):
+    st.rerun()
+if right.button("Sign out", key="portal_sign_out"):
     sign_out(st.session_state.pop("portal_session", None))
     st.rerun()
 
@@ -108,6 +111,12 @@ for campaign, drafts in campaigns.items():
 history = deployments(st.session_state["portal_session"])
 if history:
     st.subheader("Deployment")
+    icons = {"pending": "⏳", "running": "🚀", "complete": "✅", "failed": "⚠️"}
+    for deploy in history[:5]:
+        detail = (f" — {deploy['lead_count']} leads, {deploy['step_count']} steps in EmailBison"
+                  if deploy["status"] == "complete" else f" — {deploy['error']}" if deploy["error"] else "")
+        st.markdown(f"{icons.get(deploy['status'], '')} **{deploy['campaign_name']}**: deployment "
+                    f"{deploy['status']}{detail}")
     st.dataframe(pl.DataFrame(history).select("campaign_name", "status", "lead_count", "step_count", "created_at",
                                               "finished_at", "error"), hide_index=True, width="stretch",
                  key="portal_deploys")

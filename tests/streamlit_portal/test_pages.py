@@ -225,7 +225,7 @@ def test_portal_sign_in_with_a_link_then_approve_the_list_and_reject_the_copy(se
     _portal_ready()
     at = _app(admin=False)
     at.query_params["token"] = _magic_token("client@rise.example")
-    at.run()
+    at.switch_page("app_pages/portal.py").run()
     assert not at.exception and "Signed in as client@rise.example" in at.caption[0].value
     assert {s.value for s in at.subheader} >= {"Review Leads · Rise Q1", "Review Copy · Q1 copy"}
     assert "Hi Jane, quick one" in " ".join(t.value for t in at.text)  # merge tokens rendered with a sample lead
@@ -246,24 +246,24 @@ def test_portal_refuses_reused_links_and_tampered_sessions(seeded_store, mail_an
     token = _magic_token("client@lime.example")
     first = _app(admin=False)
     first.query_params["token"] = token
-    first.run()
+    first.switch_page("app_pages/portal.py").run()
     assert "Signed in as client@lime.example" in first.caption[0].value
     assert not [s for s in first.subheader if "Rise" in s.value]  # lime sees none of rise's work
     reused = _app(admin=False)
     reused.query_params["token"] = token
-    reused.run()
+    reused.switch_page("app_pages/portal.py").run()
     assert "not valid any more" in reused.error[0].value and "Client portal" in reused.title[0].value
     tampered = _app(admin=False)
     tampered.session_state["portal_session"] = "rise"          # a workspace name is not a session
     tampered.query_params["workspace"] = "rise"
-    tampered.run()
+    tampered.switch_page("app_pages/portal.py").run()
     assert "Client portal" in tampered.title[0].value and not tampered.subheader
 
 
 def test_admin_pages_need_the_admin_password(seeded_store):
     at = _app(admin=False).run()
-    assert [p for p in at.title if p.value == "Client portal"]
-    at.switch_page("app_pages/admin_login.py").run()
+    assert [p for p in at.title if p.value == "Admin sign-in"]  # visitors land on the sign-in page
+    assert not [b for b in at.sidebar.button if b.label == "Ask the agent"]
     at.text_input(key="admin_password").input("wrong")
     at.button[0].click().run()
     assert "wrong password" in at.error[0].value

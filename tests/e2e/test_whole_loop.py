@@ -1,0 +1,243 @@
+"""The whole loop in a real browser (Playwright on Debian's Chromium) against the product started the
+way `make demo` starts it: admin chat → list → enrich → score → copy → client review by magic link →
+approval → notifications → deploy → EmailBison campaign → Dagster partition. Screenshots of each step
+go to test-artifacts/e2e/. Any broken step fails the test."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+STEPS = [("quick question about merch", "Hi {FIRST_NAME}, quick one on branded kit for {COMPANY}. Open to a chat?", 1),
+         ("", "Following up on kit for {COMPANY}. Worth a look?", 3),
+         ("", "Last note from me. Shall I close the loop?", 5)]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def product(tmp_path_factory):
+    """`outsignal demo` (what `make demo` runs) on free ports with a fresh store, or an already running
+    one when E2E_STREAMLIT_URL etc. are set (handy while developing the test)."""
+    if os.environ.get("E2E_STREAMLIT_URL"):
+        yield {"app": os.environ["E2E_STREAMLIT_URL"], "dagster": os.environ["E2E_DAGSTER_URL"],
+               "sandbox": os.environ["E2E_SANDBOX_URL"], "home": os.environ["E2E_DAGSTER_HOME"],
+               "password": os.environ["E2E_ADMIN_PASSWORD"]}
+        return
+    folder = tmp_path_factory.mktemp("e2e")
+    ports = {name: _free_port() for name in ("dagster", "app", "sandbox", "smtp")}
+    env = dict(os.environ, OUTSIGNAL_DB=str(folder / "e2e.duckdb"), DAGSTER_HOME=str(folder / "dagster_home"),
+               OUTSIGNAL_DAGSTER_PORT=str(ports["dagster"]), OUTSIGNAL_STREAMLIT_PORT=str(ports["app"]),
+               OUTSIGNAL_SANDBOX_PORT=str(ports["sandbox"]), OUTSIGNAL_SANDBOX_SMTP_PORT=str(ports["smtp"]),
+               OUTSIGNAL_ADMIN_PASSWORD="e2e-admin-password")
+    log = (folder / "demo.log").open("w")
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "outsignal"), "demo"], env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    urls = {"app": f"http://127.0.0.1:{ports['app']}", "dagster": f"http://127.0.0.1:{ports['dagster']}",
+            "sandbox": f"http://127.0.0.1:{ports['sandbox']}"}
+    try:
+        deadline = time.monotonic() + 180
+        while "Outsignal Lead Engine is running" not in (folder / "demo.log").read_text():
+            assert proc.poll() is None and time.monotonic() < deadline, (folder / "demo.log").read_text()[-3000:]
+            time.sleep(1)
+        yield {**urls, "home": env["DAGSTER_HOME"], "password": "e2e-admin-password"}
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(60)
+        finally:
+            log.close()
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _say(page, text: str, expect_text: str, timeout: int = 60_000) -> None:
+    from playwright.sync_api import expect
+
+    dialog = page.get_by_role("dialog")
+    box = dialog.get_by_test_id("stChatInputTextArea")
+    box.fill(text)
+    box.press("Enter")
+    expect(dialog.get_by_text(expect_text).last).to_be_visible(timeout=timeout)
+
+
+def _settle(page) -> None:
+    """Wait until Streamlit has finished the rerun an interaction started."""
+    page.wait_for_timeout(700)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(300)
+
+
+def _nav(page, title: str, heading: str) -> None:
+    """Move within the signed-in session (a fresh page load would start a new, signed-out session)."""
+    from playwright.sync_api import expect
+
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    expect(page.get_by_role("heading", name=heading).first).to_be_visible()
+    _settle(page)
+
+
+def _select(page, label: str, option: str, scope=None) -> None:
+    """Pick an option of a Streamlit selectbox (the options list opens at page level)."""
+    (scope or page).get_by_label(label, exact=True).locator("visible=true").first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    _settle(page)
+
+
+def test_the_whole_loop(product):
+    from playwright.sync_api import expect, sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: .ci/run installs it"
+    expect.set_options(timeout=60_000)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        admin = browser.new_page(viewport={"width": 1440, "height": 1000})
+        admin.set_default_timeout(60_000)
+
+        # The admin signs in and opens the agent with ⌘J (Ctrl+J here).
+        admin.goto(product["app"])  # the admin sign-in is the default page for visitors
+        admin.get_by_label("Password", exact=True).fill(product["password"])
+        admin.get_by_role("button", name="Sign in").click()
+        expect(admin.get_by_role("heading", name="Outsignal Lead Engine")).to_be_visible()
+        admin.locator("h1").first.click()
+        admin.keyboard.press("Control+J")
+        expect(admin.get_by_role("dialog").get_by_text("Planner:")).to_be_visible()
+        _select(admin, "Workspace", "Rise", scope=admin.get_by_role("dialog"))
+        _say(admin, "create a list called E2E Q1 for rise", "Created list 'E2E Q1' in rise.")
+        _say(admin, "find CTOs in fintech", "Found")
+        _say(admin, "add them to E2E Q1", "Added")
+        _shot(admin, "01_admin_chat")
+        _say(admin, "enrich E2E Q1", 'Reply "yes" to run it.')
+        _say(admin, "yes", "Enriched", timeout=180_000)
+        _say(admin, "score the E2E Q1 list", "Scored")
+        _say(admin, "send E2E Q1 to client review", "is now pending_review")
+        _shot(admin, "02_admin_chat_review")
+        admin.keyboard.press("Escape")
+
+        # A 3-step copy draft, written on the Campaign copy page and sent to review.
+        _nav(admin, "Campaign copy", "Campaign copy")
+        _select(admin, "Workspace", "Rise")
+        admin.get_by_label("Campaign name").fill("E2E Q1")
+        admin.get_by_label("Campaign name").press("Enter")
+        _settle(admin)
+        for number, (subject, body, wait) in enumerate(STEPS, start=1):
+            form = admin.get_by_test_id("stForm").last
+            expect(form.get_by_text(f"Add step {number}")).to_be_visible()
+            form.get_by_label("Subject").fill(subject)
+            form.get_by_label("Body").fill(body)
+            form.get_by_label("Wait days").fill(str(wait))
+            form.get_by_role("button", name="Add step").click()
+            _settle(admin)
+            if number == 1:  # the new campaign is now listed: pick it to keep adding steps to it
+                _select(admin, "Campaign", "E2E Q1")
+        admin.get_by_role("button", name="Send to Client Review").click()
+        expect(admin.get_by_text("is now in the client's review")).to_be_visible()
+        _shot(admin, "03_campaign_copy")
+
+        # The client asks for a link; it arrives in the sandbox inbox; the client opens it.
+        client = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+        client.set_default_timeout(60_000)
+        client.goto(f"{product['app']}/portal")
+        expect(client.get_by_role("heading", name="Client portal")).to_be_visible()
+        _settle(client)
+        client.get_by_label("Work email").fill("client@rise.example")
+        client.get_by_role("button", name="Email me a sign-in link").click()
+        expect(client.get_by_text("a sign-in link is on its way")).to_be_visible()
+        _nav(admin, "Sandbox inbox", "Sandbox inbox")
+        link = admin.locator('a[href*="/portal?token="]')
+        expect(link.first).to_be_visible()
+        href = link.first.get_attribute("href")
+        _shot(admin, "04_sandbox_inbox_link")
+        client.goto(href)
+        expect(client.get_by_text("Signed in as client@rise.example")).to_be_visible()
+        _settle(client)
+        expect(client.get_by_text("Review Leads · E2E Q1")).to_be_visible()
+        expect(client.get_by_text("Review Copy · E2E Q1")).to_be_visible()
+        _shot(client, "05_client_portal")
+        client.get_by_role("button", name="Approve List").click()
+        expect(client.get_by_text("Thank you: E2E Q1 approved.")).to_be_visible()
+        _settle(client)
+        client.get_by_role("button", name="Approve Copy").click()
+        expect(client.get_by_text("Thank you: E2E Q1 approved.")).to_be_visible()
+        _settle(client)
+
+        # The admin sees the Slack and email notifications, then deploys.
+        _nav(admin, "Lists", "Lists")
+        _nav(admin, "Sandbox inbox", "Sandbox inbox")
+        expect(admin.get_by_text("approved the list E2E Q1").first).to_be_visible()  # the Slack message
+        expect(admin.get_by_text("Lead list approved: E2E Q1", exact=True).first).to_be_visible()  # the email
+        expect(admin.get_by_text("Campaign copy approved: E2E Q1", exact=True).first).to_be_visible()
+        _shot(admin, "06_notifications")
+        _nav(admin, "Lists", "Lists")
+        _select(admin, "Workspace", "Rise")
+        _select(admin, "With approved copy", "E2E Q1")
+        admin.get_by_role("button", name="Deploy to EmailBison").click()
+        expect(admin.get_by_text("requested (both)")).to_be_visible()
+
+        # The sensor runs the deploy; the portal then shows it complete.
+        deadline = time.monotonic() + 240
+        while True:
+            client.get_by_role("button", name="Refresh").click()  # a reload would start a new, signed-out session
+            _settle(client)
+            if client.get_by_text("E2E Q1: deployment complete").count():
+                break
+            assert not client.get_by_text("E2E Q1: deployment failed").count(), client.content()[-2000:]
+            assert time.monotonic() < deadline, "the deploy did not complete in 4 minutes"
+            time.sleep(3)
+        _shot(client, "07_portal_deployed")
+
+        # EmailBison holds the campaign with its 3 steps and the attached leads.
+        state = httpx.get(f"{product['sandbox']}/emailbison/_state", timeout=10).json()["sandbox-rise"]
+        campaign = next(c for c in state["campaigns"] if c["name"] == "E2E Q1")
+        assert len(state["steps"][str(campaign["id"])]) == 3
+        attached = len(state["campaign_leads"][str(campaign["id"])])
+        assert attached > 0
+
+        # The Dagster UI shows the E2E Q1 partition of the deploy asset materialised.
+        admin.goto(f"{product['dagster']}/assets/emailbison_deploy?view=partitions")
+        admin.wait_for_timeout(3000)
+        skip = admin.get_by_role("button", name="Skip")  # Dagster's first-visit newsletter modal
+        if skip.count():
+            skip.first.click()
+        expect(admin.get_by_text("rise.e2e-q1").first).to_be_visible(timeout=60_000)
+        _shot(admin, "08_dagster_deploy_partition")
+        admin.goto(f"{product['dagster']}/asset-groups")
+        admin.wait_for_timeout(4000)
+        if admin.get_by_role("button", name="Skip").count():
+            admin.get_by_role("button", name="Skip").first.click()
+            admin.wait_for_timeout(1000)
+        _shot(admin, "09_dagster_lineage")
+        browser.close()
+
+    import dagster as dg
+
+    old = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = product["home"]
+    try:
+        with dg.DagsterInstance.get() as instance:
+            event = instance.get_latest_materialization_event(dg.AssetKey("emailbison_deploy"))
+    finally:
+        if old is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = old
+    assert event is not None and event.dagster_event.partition == "rise.e2e-q1"
