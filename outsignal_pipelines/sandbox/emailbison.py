@@ -133,6 +133,11 @@ async def _body(request: Request) -> dict:
 
 # ------------------------------------------------------------------ campaigns
 
+def _no_campaign(cid: int) -> JSONResponse:
+    """What EmailBison answers for a campaign id outside the token's workspace (observed shape)."""
+    return JSONResponse({"data": {"record_not_found": {"campaign": str(cid)}}}, status_code=404)
+
+
 async def campaigns(request: Request) -> Response:
     ws, error = await _gate(request)
     if error:
@@ -158,7 +163,7 @@ async def campaign(request: Request) -> Response:
         return error
     cid = int(request.path_params["campaign_id"])
     if cid not in ws.campaigns:
-        return JSONResponse({"data": {"record_not_found": {"campaign": str(cid)}}}, status_code=404)
+        return _no_campaign(cid)
     item = dict(ws.campaigns[cid], total_leads=len(ws.campaign_leads.get(cid, [])))
     return JSONResponse({"data": item})
 
@@ -275,7 +280,7 @@ async def attach_leads(request: Request) -> Response:
         return error
     cid = int(request.path_params["campaign_id"])
     if cid not in ws.campaigns:
-        return JSONResponse({"data": {"record_not_found": {"campaign": str(cid)}}}, status_code=404)
+        return _no_campaign(cid)
     ids = (await _body(request)).get("lead_ids")
     if not isinstance(ids, list) or not ids:
         return _invalid({"lead_ids": ["The lead ids field is required."]})
@@ -297,7 +302,7 @@ async def campaign_leads(request: Request) -> Response:
         return error
     cid = int(request.path_params["campaign_id"])
     if cid not in ws.campaigns:
-        return JSONResponse({"data": {"record_not_found": {"campaign": str(cid)}}}, status_code=404)
+        return _no_campaign(cid)
     items = [dict(ws.leads[lid], lead_campaign_data={"status": "never_contacted", "emails_sent": 0, "replies": 0,
                                                      "opens": 0, "interested": False})
              for lid in ws.campaign_leads.get(cid, [])]
@@ -312,7 +317,7 @@ async def sequence_steps(request: Request) -> Response:
         return error
     cid = int(request.path_params["campaign_id"])
     if cid not in ws.campaigns:
-        return JSONResponse({"data": {"record_not_found": {"campaign": str(cid)}}}, status_code=404)
+        return _no_campaign(cid)
     steps = ws.steps.setdefault(cid, [])
     if request.method == "GET":
         shown = [dict(s, order=str(s["order"]), wait_in_days=str(s["wait_in_days"])) for s in steps]
