@@ -133,6 +133,15 @@ async def _body(request: Request) -> dict:
 
 # ------------------------------------------------------------------ campaigns
 
+async def _campaign_request(request: Request) -> tuple[Workspace | None, int, Response | None]:
+    """The gate, then the path's campaign, which must belong to the token's workspace."""
+    ws, error = await _gate(request)
+    cid = int(request.path_params["campaign_id"])
+    if error is None and cid not in ws.campaigns:
+        error = _no_campaign(cid)
+    return ws, cid, error
+
+
 def _no_campaign(cid: int) -> JSONResponse:
     """What EmailBison answers for a campaign id outside the token's workspace (observed shape)."""
     return JSONResponse({"data": {"record_not_found": {"campaign": str(cid)}}}, status_code=404)
@@ -158,12 +167,9 @@ async def campaigns(request: Request) -> Response:
 
 
 async def campaign(request: Request) -> Response:
-    ws, error = await _gate(request)
+    ws, cid, error = await _campaign_request(request)
     if error:
         return error
-    cid = int(request.path_params["campaign_id"])
-    if cid not in ws.campaigns:
-        return _no_campaign(cid)
     item = dict(ws.campaigns[cid], total_leads=len(ws.campaign_leads.get(cid, [])))
     return JSONResponse({"data": item})
 
@@ -275,12 +281,9 @@ async def leads_list(request: Request) -> Response:
 # ------------------------------------------------------------------ campaign leads
 
 async def attach_leads(request: Request) -> Response:
-    ws, error = await _gate(request)
+    ws, cid, error = await _campaign_request(request)
     if error:
         return error
-    cid = int(request.path_params["campaign_id"])
-    if cid not in ws.campaigns:
-        return _no_campaign(cid)
     ids = (await _body(request)).get("lead_ids")
     if not isinstance(ids, list) or not ids:
         return _invalid({"lead_ids": ["The lead ids field is required."]})
@@ -297,12 +300,9 @@ async def attach_leads(request: Request) -> Response:
 
 
 async def campaign_leads(request: Request) -> Response:
-    ws, error = await _gate(request)
+    ws, cid, error = await _campaign_request(request)
     if error:
         return error
-    cid = int(request.path_params["campaign_id"])
-    if cid not in ws.campaigns:
-        return _no_campaign(cid)
     items = [dict(ws.leads[lid], lead_campaign_data={"status": "never_contacted", "emails_sent": 0, "replies": 0,
                                                      "opens": 0, "interested": False})
              for lid in ws.campaign_leads.get(cid, [])]
@@ -312,12 +312,9 @@ async def campaign_leads(request: Request) -> Response:
 # ------------------------------------------------------------------ sequence steps (v1.1)
 
 async def sequence_steps(request: Request) -> Response:
-    ws, error = await _gate(request)
+    ws, cid, error = await _campaign_request(request)
     if error:
         return error
-    cid = int(request.path_params["campaign_id"])
-    if cid not in ws.campaigns:
-        return _no_campaign(cid)
     steps = ws.steps.setdefault(cid, [])
     if request.method == "GET":
         shown = [dict(s, order=str(s["order"]), wait_in_days=str(s["wait_in_days"])) for s in steps]

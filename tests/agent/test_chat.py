@@ -47,11 +47,13 @@ def test_the_four_roadmap_sentences_offline(seeded_store, sandbox):
     assert again.tool_calls[0]["result"]["scored"] == 0 and "already scored" in again.reply
     assert sandbox.usage() == usage  # no enrichment API was touched by scoring
 
+    with connect() as con:  # one member never verified: the gate must refuse the export and say why
+        con.execute("""UPDATE people SET email_status = NULL WHERE id = (SELECT min(p.id) FROM people p
+                       JOIN target_list_members m ON m.person_id = p.id WHERE m.list_id = 'rise.rise-q1'
+                       AND p.email IS NOT NULL)""")
     refused, conv = chat("export Rise Q1 to EmailBison", conv)
-    result = refused.tool_calls[0]["result"]
-    if result.get("refused"):  # demo data leaves some members unverified: the gate says so
-        assert "never been verified" in refused.reply
-        _verify_everyone()
+    assert refused.tool_calls[0]["result"]["refused"] and "never been verified" in refused.reply
+    _verify_everyone()
     preview, conv = chat("export Rise Q1 to EmailBison", conv)
     assert preview.tool_calls[0]["result"]["requires_confirmation"] and "Reply \"yes\"" in preview.reply
     done, conv = chat("yes", conv)
