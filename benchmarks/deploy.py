@@ -31,8 +31,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder, sandbox_server() as url:
         os.environ.update(OUTSIGNAL_DB=str(Path(folder) / "bench.duckdb"), OUTSIGNAL_SANDBOX_URL=url)
-        from outsignal_pipelines.demo.seed import seed_demo
-        from outsignal_pipelines.emailbison.deploy import request_deploy, run_deploy
+        from outsignal_pipelines.operations.demo_data import seed_demo
+        from outsignal_pipelines.operations.deploy import request_deploy, run_deploy
         from outsignal_pipelines.operations.lists import add_people, create_list
         from outsignal_pipelines.operations.review import save_step, send_campaign_to_review, send_list_to_review, \
             set_drafts_status, set_list_status

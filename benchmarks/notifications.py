@@ -32,7 +32,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder, sandbox_server(smtp_port) as url:
         os.environ.update(OUTSIGNAL_DB=str(Path(folder) / "bench.duckdb"), OUTSIGNAL_SANDBOX_URL=url,
                           OUTSIGNAL_SANDBOX_SMTP_PORT=str(smtp_port))
-        from outsignal_pipelines.demo.seed import seed_demo
+        from outsignal_pipelines.operations.demo_data import seed_demo
         from outsignal_pipelines.operations.lists import add_people, create_list
         from outsignal_pipelines.operations.portal import record_external_decision
         from outsignal_pipelines.operations.review import send_list_to_review

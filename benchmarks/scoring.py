@@ -24,10 +24,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         os.environ["OUTSIGNAL_DB"] = str(Path(folder) / "bench.duckdb")
-        from outsignal_pipelines.demo.seed import seed_demo
+        from outsignal_pipelines.operations.demo_data import seed_demo
         from outsignal_pipelines.operations.scoring import workspace_icp
         from outsignal_pipelines.operations.setup import init_store
-        from outsignal_pipelines.scoring.rules import score_frame
+        from outsignal_pipelines.domain.icp_rules import score_frame
         from outsignal_pipelines.store import query_df
 
         init_store()

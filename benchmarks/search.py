@@ -28,7 +28,7 @@ def main() -> None:
         os.environ["OUTSIGNAL_DB"] = str(Path(folder) / "bench.duckdb")
         # As in the app server (see store.connection._Linger): the reader keeps DuckDB warm for 1 s.
         os.environ.setdefault("OUTSIGNAL_DB_LINGER_SECONDS", "1")
-        from outsignal_pipelines.demo.seed import seed_demo
+        from outsignal_pipelines.operations.demo_data import seed_demo
         from outsignal_pipelines.operations.lists import add_search_results, create_list
         from outsignal_pipelines.operations.scoring import score_list
         from outsignal_pipelines.operations.search import PeopleQuery, search_people

@@ -20,7 +20,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "bench.duckdb"
         os.environ["OUTSIGNAL_DB"] = str(db)
-        from outsignal_pipelines.demo.seed import seed_demo
+        from outsignal_pipelines.operations.demo_data import seed_demo
         from outsignal_pipelines.operations.setup import init_store
 
         init_store()

@@ -40,11 +40,11 @@ def main() -> None:
         os.environ["OUTSIGNAL_DAILY_CAP_USD"] = "1000"
         for vendor in VENDORS:
             os.environ[f"OUTSIGNAL_{vendor.upper()}_RPS"] = str(args.rate)
-        from outsignal_pipelines.demo.seed import seed_demo
-        from outsignal_pipelines.operations.enrichment import enrich_list
+        from outsignal_pipelines.operations.demo_data import seed_demo
+        from outsignal_pipelines.operations.enrichment.list_enrichment import enrich_list
         from outsignal_pipelines.operations.lists import add_members, ensure_list
         from outsignal_pipelines.operations.setup import init_store
-        from outsignal_pipelines.providers.waterfall import WaterfallConfig
+        from outsignal_pipelines.operations.enrichment.waterfall import WaterfallConfig
         from outsignal_pipelines.store import transaction
 
         init_store()

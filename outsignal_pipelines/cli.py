@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from outsignal_pipelines.operations import OperationError
-from outsignal_pipelines.sql_models import SqlModelError
+from outsignal_pipelines.operations.sql_models import SqlModelError
 from outsignal_pipelines.store.connection import StoreError
 
 app = typer.Typer(help="Outsignal Lead Engine: the lead store, enrichment, scoring, review and deploy.",
@@ -90,7 +90,7 @@ def seed_demo_cmd(
     as_json: bool = JsonOpt,
 ) -> None:
     """Fill the store with deterministic demo data (six client workspaces, lists, ~14.5k people)."""
-    from outsignal_pipelines.demo.seed import seed_demo
+    from outsignal_pipelines.operations.demo_data import seed_demo
     from outsignal_pipelines.operations.setup import init_store
 
     with _errors(as_json):
@@ -215,7 +215,7 @@ def score(
 ) -> None:
     """Score a list against its workspace's ICP (materialises icp_scores for its partition)."""
     from outsignal_pipelines.defs.scoring import icp_scores
-    from outsignal_pipelines.operations.enrichment import resolve_list
+    from outsignal_pipelines.operations.lists import resolve_list
     from outsignal_pipelines.operations.pipelines import materialize_for_list
     from outsignal_pipelines.operations.setup import init_store
 
@@ -238,7 +238,7 @@ def score(
 
 def _people_query(text, workspace, vertical, seniority, title, location, company, headcount_min, headcount_max,
                   email_status, verified, min_icp, in_list, not_in_list, enrichment, sort, page, page_size):
-    from outsignal_pipelines.operations.enrichment import resolve_list
+    from outsignal_pipelines.operations.lists import resolve_list
     from outsignal_pipelines.operations.search import PeopleQuery
 
     def list_id(name):
@@ -353,7 +353,8 @@ def lists_add(
 def lists_show(name: str = typer.Argument(None), workspace: str = typer.Option(..., "--workspace", "-w"),
                as_json: bool = JsonOpt) -> None:
     """A list's quality summary, or every list of the workspace when no name is given."""
-    from outsignal_pipelines.operations.lists import list_lists, list_summary
+    from outsignal_pipelines.operations.lists import list_lists
+    from outsignal_pipelines.operations.list_quality import list_summary
     from outsignal_pipelines.operations.setup import init_store
 
     with _errors(as_json):
@@ -420,7 +421,7 @@ def export(
         if to == "csv":
             result = export_csv(workspace, list_name, out_path)
         elif to == "emailbison":
-            from outsignal_pipelines.emailbison.export import export_to_emailbison
+            from outsignal_pipelines.operations.emailbison_export import export_to_emailbison
 
             result = export_to_emailbison(workspace, list_name, campaign_id=campaign_id)
         else:
@@ -497,7 +498,7 @@ def deploy(
     as_json: bool = JsonOpt,
 ) -> None:
     """Request a deploy to EmailBison (answers at once; a Dagster sensor runs it), or run it with --wait."""
-    from outsignal_pipelines.emailbison.deploy import request_deploy, run_deploy
+    from outsignal_pipelines.operations.deploy import request_deploy, run_deploy
     from outsignal_pipelines.operations.review import get_deploy
     from outsignal_pipelines.operations.setup import init_store
 
@@ -575,7 +576,7 @@ def sandbox(
 
 def _serve(seed: bool, host: str | None, dagster_port: int | None, streamlit_port: int | None,
            with_sandbox: bool = True) -> None:
-    from outsignal_pipelines.demo.seed import seed_demo
+    from outsignal_pipelines.operations.demo_data import seed_demo
     from outsignal_pipelines.operations.setup import init_store
     from outsignal_pipelines.runner import ServeConfig, serve
 

@@ -60,7 +60,7 @@ def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     old = os.environ.get("OUTSIGNAL_DB")
     os.environ["OUTSIGNAL_DB"] = str(path)
     try:
-        from outsignal_pipelines.demo.seed import seed_demo
+        from outsignal_pipelines.operations.demo_data import seed_demo
         from outsignal_pipelines.operations.setup import init_store
 
         init_store()

@@ -17,7 +17,7 @@ from typing import Any
 from outsignal_pipelines.agent import tools
 from outsignal_pipelines.domain.industries import SYNONYMS
 from outsignal_pipelines.domain.vocabulary import VERTICALS
-from outsignal_pipelines.scoring import llm
+from outsignal_pipelines.clients import llm
 from outsignal_pipelines.store import connect, transaction
 
 MAX_STEPS = 6

@@ -137,7 +137,7 @@ def list_lists_tool(ctx: ToolContext, args: WorkspaceArgs) -> dict[str, Any]:
 
 @tool("show_list", "A list's quality summary: coverage, verified share, verticals, ICP bands.", ListArgs)
 def show_list_tool(ctx: ToolContext, args: ListArgs) -> dict[str, Any]:
-    from outsignal_pipelines.operations.lists import list_summary
+    from outsignal_pipelines.operations.list_quality import list_summary
 
     return list_summary(_workspace(ctx, args.workspace), args.name)
 
@@ -172,7 +172,7 @@ def _needs_confirmation(ctx: ToolContext, args: SpendArgs, preview: dict[str, An
 
 @tool("enrich_list", "Find and verify emails and company data for a list (paid providers).", SpendArgs, spends=True)
 def enrich_list_tool(ctx: ToolContext, args: SpendArgs) -> dict[str, Any]:
-    from outsignal_pipelines.operations.enrichment import enrich_list
+    from outsignal_pipelines.operations.enrichment.list_enrichment import enrich_list
     from outsignal_pipelines.operations.estimates import enrichment_estimate
 
     workspace = _workspace(ctx, args.workspace)
@@ -215,7 +215,7 @@ def export_list_tool(ctx: ToolContext, args: ExportArgs) -> dict[str, Any]:
                                                     "excluded_reasons": gate["blocked_reasons"],
                                                     "estimated_cost_usd": 0.0})) is not None:
         return pending
-    from outsignal_pipelines.emailbison.export import export_to_emailbison
+    from outsignal_pipelines.operations.emailbison_export import export_to_emailbison
 
     return export_to_emailbison(workspace, args.name)
 
@@ -242,7 +242,7 @@ class DeployArgs(BaseModel):
 @tool("deploy", "Request a deploy of approved leads and/or copy to EmailBison; it runs in the background.",
       DeployArgs)
 def deploy_tool(ctx: ToolContext, args: DeployArgs) -> dict[str, Any]:
-    from outsignal_pipelines.emailbison.deploy import request_deploy
+    from outsignal_pipelines.operations.deploy import request_deploy
 
     record = request_deploy(_workspace(ctx, args.workspace), args.list_name, args.campaign, requested_by=ctx.triggered_by)
     return {k: record[k] for k in ("id", "status", "path", "campaign_name")}
@@ -250,7 +250,7 @@ def deploy_tool(ctx: ToolContext, args: DeployArgs) -> dict[str, Any]:
 
 @tool("deploy_status", "Deploy history and status of a list.", ListArgs)
 def deploy_status_tool(ctx: ToolContext, args: ListArgs) -> dict[str, Any]:
-    from outsignal_pipelines.operations.enrichment import resolve_list
+    from outsignal_pipelines.operations.lists import resolve_list
     from outsignal_pipelines.operations.review import deploys
 
     workspace = _workspace(ctx, args.workspace)

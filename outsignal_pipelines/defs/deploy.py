@@ -6,7 +6,7 @@ import dagster as dg
 
 from outsignal_pipelines.defs.partitions import TARGET_LISTS, target_lists_partitions
 from outsignal_pipelines.defs.resources import StoreResource
-from outsignal_pipelines.emailbison.deploy import auto_deploy_candidates, pending_deploys, request_deploy, run_deploy
+from outsignal_pipelines.operations.deploy import auto_deploy_candidates, pending_deploys, request_deploy, run_deploy
 
 
 def _deploy_for(store: StoreResource, list_id: str, tagged: str | None) -> tuple[str, int]:

@@ -13,9 +13,9 @@ warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec
 from outsignal_pipelines.defs.partitions import TARGET_LISTS, target_lists_partitions
 from outsignal_pipelines.defs.resources import StoreResource
 from outsignal_pipelines.operations import progress
-from outsignal_pipelines.operations.enrichment import enrich_list
-from outsignal_pipelines.providers.ledger import spent_today
-from outsignal_pipelines.providers.waterfall import RunReport
+from outsignal_pipelines.operations.enrichment.list_enrichment import enrich_list
+from outsignal_pipelines.operations.enrichment.ledger import spent_today
+from outsignal_pipelines.operations.enrichment.waterfall import RunReport
 
 
 class EnrichConfig(dg.Config):
@@ -104,7 +104,7 @@ def no_duplicate_emails(context: dg.AssetCheckExecutionContext, store: StoreReso
 
 @dg.asset_check(asset=enriched_people, partitions_def=target_lists_partitions, description="Today's provider spend of the list's workspace is within its cap.")
 def spend_within_cap(context: dg.AssetCheckExecutionContext, store: StoreResource) -> dg.AssetCheckResult:
-    from outsignal_pipelines.operations.enrichment import workspace_config
+    from outsignal_pipelines.operations.enrichment.list_enrichment import workspace_config
 
     workspace = _list_workspace(store, context.partition_key)
     spent = spent_today(workspace)

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from outsignal_pipelines.defs.resources import StoreResource
-from outsignal_pipelines.notify.outbox import deliver
+from outsignal_pipelines.operations.notifications import deliver
 
 
 @dg.sensor(name="notification_outbox_retry", minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,

@@ -6,7 +6,7 @@ import dagster as dg
 
 from outsignal_pipelines import settings
 from outsignal_pipelines.defs.resources import StoreResource
-from outsignal_pipelines.sql_models import SqlModel, SqlTest, build_model, cached_project, run_test
+from outsignal_pipelines.operations.sql_models import SqlModel, SqlTest, build_model, cached_project, run_test
 
 STORE_TABLE_DESCRIPTIONS = {
     "people": "Workspace-agnostic people (one per email / LinkedIn / name+domain identity).",

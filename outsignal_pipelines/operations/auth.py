@@ -62,7 +62,7 @@ def workspaces_for_email(email: str) -> list[str]:
 def request_magic_link(email: str, address: str | None = None) -> dict:
     """Emails a sign-in link to a listed client address. The answer is the same whether or not the
     address is listed, so the form cannot be used to discover clients."""
-    from outsignal_pipelines.notify.outbox import deliver, enqueue
+    from outsignal_pipelines.operations.notifications import deliver, enqueue
 
     address_key = (address or "unknown")[:100]
     email = (email or "").strip().lower()[:320]

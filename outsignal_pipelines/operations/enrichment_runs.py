@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from outsignal_pipelines.operations.enrichment import list_coverage, resolve_list
+from outsignal_pipelines.operations.enrichment.list_enrichment import list_coverage
+from outsignal_pipelines.operations.lists import resolve_list
 from outsignal_pipelines.operations.pipelines import materialize_for_list
 
 _SUMMED = ("paid_calls", "cost_usd", "skipped_by_dedup")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from outsignal_pipelines.operations.enrichment import resolve_list, workspace_config
-from outsignal_pipelines.providers.base import cost_usd
-from outsignal_pipelines.providers.ledger import spent_today
-from outsignal_pipelines.scoring import llm
+from outsignal_pipelines.operations.lists import resolve_list
+from outsignal_pipelines.operations.enrichment.list_enrichment import workspace_config
+from outsignal_pipelines.clients.base import cost_usd
+from outsignal_pipelines.operations.enrichment.ledger import spent_today
+from outsignal_pipelines.clients import llm
 from outsignal_pipelines.store import connect
 
 LLM_CALL_ESTIMATE_USD = 0.002  # a scoring call with ~3k characters of homepage on a small model

@@ -14,8 +14,8 @@ import polars as pl
 
 from outsignal_pipelines import settings
 from outsignal_pipelines.operations import OperationError
-from outsignal_pipelines.operations.enrichment import resolve_list
-from outsignal_pipelines.providers.base import cost_usd
+from outsignal_pipelines.operations.lists import resolve_list
+from outsignal_pipelines.clients.base import cost_usd
 from outsignal_pipelines.store import connect
 
 CSV_COLUMNS = ("first_name", "last_name", "email", "job_title", "company_name", "company_domain", "linkedin_url",

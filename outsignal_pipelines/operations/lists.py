@@ -60,15 +60,47 @@ def ensure_list(con: duckdb.DuckDBPyConnection, workspace_slug: str, name: str) 
 
 
 def get_list_by_name(con: duckdb.DuckDBPyConnection, workspace_slug: str, name: str) -> TargetList:
+    return _lookup(con, workspace_slug, name=name)
+
+
+def _lookup(con: duckdb.DuckDBPyConnection, workspace_slug: str, name: str | None = None,
+            list_id: str | None = None) -> TargetList:
+    """The one list lookup: by name or id, only inside the workspace (another workspace's list is
+    'not found', never a leak)."""
+    if list_id is not None:
+        where, key = "l.id = ?", list_id
+    else:
+        where, key = "l.name = ?", clean_list_name(name or "")
     row = con.execute(
-        """SELECT l.id, l.workspace_slug, l.name, l.status, count(m.person_id)
-           FROM target_lists l LEFT JOIN target_list_members m ON m.list_id = l.id
-           WHERE l.workspace_slug = ? AND l.name = ? GROUP BY ALL""",
-        [workspace_slug, clean_list_name(name)],
+        f"""SELECT l.id, l.workspace_slug, l.name, l.status, count(m.person_id)
+            FROM target_lists l LEFT JOIN target_list_members m ON m.list_id = l.id
+            WHERE l.workspace_slug = ? AND {where} GROUP BY ALL""",
+        [workspace_slug, key],
     ).fetchone()
     if row is None:
-        raise NotFound(f"no list called {name!r} in workspace {workspace_slug!r}")
+        raise NotFound(f"no list called {name or list_id!r} in workspace {workspace_slug!r}")
     return TargetList(*row)
+
+
+def resolve_list(workspace: str, list_name: str | None = None, list_id: str | None = None) -> TargetList:
+    """Resolve a list once, at the edge, and pass the TargetList down."""
+    from outsignal_pipelines.store import connect
+
+    if not (list_name or "").strip() and list_id is None:
+        raise OperationError("which list? give its name")
+    with connect() as con:
+        return _lookup(con, workspace, name=list_name, list_id=list_id)
+
+
+def list_by_id(list_id: str) -> TargetList:
+    """A list by its id alone: for Dagster runs, whose partition key is the list id."""
+    from outsignal_pipelines.store import connect
+
+    with connect() as con:
+        row = con.execute("SELECT workspace_slug FROM target_lists WHERE id = ?", [list_id]).fetchone()
+        if row is None:
+            raise NotFound(f"TargetList {list_id!r} no longer exists")
+        return _lookup(con, row[0], list_id=list_id)
 
 
 def add_members(con: duckdb.DuckDBPyConnection, list_id: str, person_ids: list[int]) -> int:
@@ -182,30 +214,3 @@ def remove_people(workspace_slug: str, name: str, person_ids: list[int]) -> int:
                     [target.id, [int(i) for i in person_ids]])
         after = con.execute("SELECT count(*) FROM target_list_members WHERE list_id = ?", [target.id]).fetchall()[0][0]
     return before - after
-
-
-def list_summary(workspace_slug: str, name: str) -> dict:
-    """The quality summary of a list: coverage, verified share, verticals, ICP bands."""
-    from outsignal_pipelines.operations.scoring import score_distribution
-    from outsignal_pipelines.store import connect
-
-    with connect() as con:
-        target = _get(con, workspace_slug, name)
-        cursor = con.execute("SELECT * FROM list_stats WHERE list_id = ?", [target.id])
-        names = [d[0] for d in cursor.description]
-        stats = dict(zip(names, cursor.fetchall()[0]))
-        verticals = dict(con.execute(
-            """SELECT coalesce(l.vertical, 'Unknown'), count(*) FROM target_list_members m
-               JOIN lead_search l ON l.person_id = m.person_id WHERE m.list_id = ? GROUP BY 1 ORDER BY 2 DESC""",
-            [target.id]).fetchall())
-    members = stats["members"] or 0
-
-    def share(key: str) -> float:
-        return round(stats[key] / members, 3) if members else 0.0
-
-    bands, histogram = score_distribution(target.id, workspace_slug)
-    return {"id": target.id, "name": target.name, "workspace": workspace_slug, "status": target.status,
-            "members": members, "email_coverage": share("with_email"), "linkedin_coverage": share("with_linkedin"),
-            "domain_coverage": share("with_domain"), "verified_share": share("verified_valid"),
-            "needs_verification": stats["needs_verification"], "verticals": verticals,
-            "icp_bands": bands, "icp_histogram": histogram}

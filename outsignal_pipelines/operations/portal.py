@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from outsignal_pipelines.notify.outbox import deliver_in_background, notify
+from outsignal_pipelines.operations.notifications import deliver_in_background, notify
 from outsignal_pipelines.operations import NotFound, OperationError
 from outsignal_pipelines.operations.auth import PortalSession, session
 from outsignal_pipelines.operations.review import list_drafts, record_approval
@@ -23,7 +23,7 @@ def require(session_token: str | None) -> PortalSession:
 
 
 def lists_for_review(session_token: str) -> list[dict[str, Any]]:
-    from outsignal_pipelines.operations.lists import list_summary
+    from outsignal_pipelines.operations.list_quality import list_summary
     from outsignal_pipelines.operations.scoring import list_scores
 
     me = require(session_token)
@@ -122,7 +122,7 @@ def _decide_copy(workspace: str, campaign: str, decision: str, feedback: str | N
 def record_external_decision(workspace: str, by: str, decision: str, list_name: str | None = None,
                              campaign: str | None = None, feedback: str | None = None) -> dict[str, Any]:
     """A decision the client sent by other means (email, call), recorded by the admin the same way."""
-    from outsignal_pipelines.operations.enrichment import resolve_list
+    from outsignal_pipelines.operations.lists import resolve_list
 
     if bool(list_name) == bool(campaign):
         raise OperationError("give exactly one of a list or a campaign")

@@ -10,10 +10,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from outsignal_pipelines.copy.linter import Finding, blocking, lint
+from outsignal_pipelines.domain.copy_linter import Finding, blocking, lint
 from outsignal_pipelines.domain.statuses import IllegalTransition, transition
 from outsignal_pipelines.operations import NotFound, OperationError
-from outsignal_pipelines.operations.enrichment import resolve_list
+from outsignal_pipelines.operations.lists import resolve_list
 from outsignal_pipelines.operations.export import verification_gate
 from outsignal_pipelines.operations.lists import TargetList
 from outsignal_pipelines.store import connect, transaction

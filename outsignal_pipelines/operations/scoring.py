@@ -15,9 +15,9 @@ from pydantic import ValidationError
 
 from outsignal_pipelines.domain.titles import normalise_title
 from outsignal_pipelines.operations import OperationError
-from outsignal_pipelines.operations.enrichment import resolve_list
-from outsignal_pipelines.scoring import llm
-from outsignal_pipelines.scoring.rules import SCORER_NAME, IcpRules, band, score_frame
+from outsignal_pipelines.operations.lists import resolve_list
+from outsignal_pipelines.clients import llm
+from outsignal_pipelines.domain.icp_rules import SCORER_NAME, IcpRules, band, score_frame
 from outsignal_pipelines.store import connect, transaction
 
 BANDS = ("green", "amber", "grey")

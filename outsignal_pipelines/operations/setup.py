@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from outsignal_pipelines import settings
-from outsignal_pipelines.sql_models import build_all
+from outsignal_pipelines.operations.sql_models import build_all
 from outsignal_pipelines.store import connect, ensure_schema, schema_version
 
 

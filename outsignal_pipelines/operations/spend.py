@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from outsignal_pipelines.providers.waterfall import default_daily_cap
+from outsignal_pipelines.operations.enrichment.waterfall import default_daily_cap
 from outsignal_pipelines.store import connect
 
 

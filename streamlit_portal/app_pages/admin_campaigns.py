@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from outsignal_pipelines.copy.linter import KNOWN_TOKENS, preview
+from outsignal_pipelines.domain.copy_linter import KNOWN_TOKENS, preview
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.review import campaigns, list_drafts, save_step, send_campaign_to_review
 from outsignal_pipelines.operations.workspaces import list_workspaces

@@ -10,7 +10,7 @@ import httpx
 import polars as pl
 import streamlit as st
 
-from outsignal_pipelines.notify.outbox import outbox
+from outsignal_pipelines.operations.notifications import outbox
 
 st.title("Sandbox inbox")
 sandbox = os.environ.get("OUTSIGNAL_SANDBOX_URL")

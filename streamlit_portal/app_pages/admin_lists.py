@@ -10,7 +10,7 @@ from outsignal_pipelines.operations.export import csv_bytes, verification_gate
 from outsignal_pipelines.operations.review import approvals, rework_list, send_list_to_review
 from outsignal_pipelines.operations.scoring import list_scores, score_distribution
 from outsignal_pipelines.operations.workspaces import list_workspaces
-from outsignal_pipelines.scoring.rules import band
+from outsignal_pipelines.domain.icp_rules import band
 from outsignal_pipelines.store import query_df
 
 BAND_LABEL = {"green": "🟢 ≥70", "amber": "🟠 40–69", "grey": "⚪ <40", "unscored": "· unscored"}
@@ -54,7 +54,7 @@ def export_panel(workspace: str, list_name: str, list_id: str) -> None:
     left.download_button(f"Export CSV ({summary['ready']} leads)", data, file_name=file_name, mime="text/csv",
                          key=f"export_csv_{list_id}")
     if right.button("Export to EmailBison", key=f"export_eb_{list_id}"):
-        from outsignal_pipelines.emailbison.export import export_to_emailbison
+        from outsignal_pipelines.operations.emailbison_export import export_to_emailbison
 
         try:
             result = export_to_emailbison(workspace, list_name)
@@ -84,7 +84,7 @@ def review_panel(row: dict) -> None:
             rework_list(row["workspace_slug"], row["list_name"])
             st.rerun()
     elif status in ("approved", "deployed"):
-        from outsignal_pipelines.emailbison.deploy import request_deploy
+        from outsignal_pipelines.operations.deploy import request_deploy
         from outsignal_pipelines.operations.review import campaigns as copy_campaigns
 
         approved_copy = [c["campaign"] for c in copy_campaigns(row["workspace_slug"]) if c["status"] == "approved"]

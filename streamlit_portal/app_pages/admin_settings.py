@@ -9,7 +9,7 @@ from outsignal_pipelines.domain.vocabulary import SENIORITIES, VERTICALS
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.scoring import update_icp, workspace_icp
 from outsignal_pipelines.operations.workspaces import list_workspaces
-from outsignal_pipelines.scoring.llm import configured_model
+from outsignal_pipelines.clients.llm import configured_model
 
 st.title("Workspace settings")
 workspaces = {w.name: w.slug for w in list_workspaces()}

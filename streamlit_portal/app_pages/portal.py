@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from outsignal_pipelines.copy.linter import preview
+from outsignal_pipelines.domain.copy_linter import preview
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.auth import consume_magic_link, request_magic_link, session, sign_out
 from outsignal_pipelines.operations.portal import copy_for_review, decide_copy, decide_list, deployments, lists_for_review

@@ -8,7 +8,7 @@ import streamlit as st
 
 from outsignal_pipelines.agent.chat import Conversation, chat
 from outsignal_pipelines.operations.workspaces import list_workspaces
-from outsignal_pipelines.scoring.llm import configured_model
+from outsignal_pipelines.clients.llm import configured_model
 
 RESULT_COLUMNS = ["person_id", "full_name", "job_title", "company_name", "email", "email_status", "icp_score",
                   "location"]

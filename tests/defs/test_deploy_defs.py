@@ -8,7 +8,7 @@ import dagster as dg
 from outsignal_pipelines.defs.deploy import auto_deploy_sensor, deploy_requests_sensor, emailbison_deploy
 from outsignal_pipelines.defs.partitions import TARGET_LISTS
 from outsignal_pipelines.defs.resources import StoreResource
-from outsignal_pipelines.emailbison.deploy import request_deploy
+from outsignal_pipelines.operations.deploy import request_deploy
 from outsignal_pipelines.operations.review import get_deploy, send_list_to_review, set_list_status
 from outsignal_pipelines.store import connect
 

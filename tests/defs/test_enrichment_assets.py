@@ -85,7 +85,7 @@ def test_icp_scores_asset_reports_the_distribution_and_skips_scored_people(seede
 
 def test_outbox_sensor_delivers_what_is_due(seeded_store, mail_and_slack):
     from outsignal_pipelines.defs.notifications import notification_outbox_sensor
-    from outsignal_pipelines.notify.outbox import enqueue, outbox
+    from outsignal_pipelines.operations.notifications import enqueue, outbox
     from outsignal_pipelines.store import transaction
 
     with transaction() as con:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from outsignal_pipelines.notify.outbox import deliver, outbox
+from outsignal_pipelines.operations.notifications import deliver, outbox
 from outsignal_pipelines.operations import NotFound, OperationError
 from outsignal_pipelines.operations.auth import (
     RateLimited,

@@ -12,10 +12,10 @@ from outsignal_pipelines.operations.lists import (
     create_list,
     delete_list,
     list_lists,
-    list_summary,
     remove_people,
     rename_list,
 )
+from outsignal_pipelines.operations.list_quality import list_summary
 from outsignal_pipelines.operations.search import CompanyQuery, PeopleQuery, search_companies, search_people
 from outsignal_pipelines.store import connect, transaction
 

@@ -58,7 +58,7 @@ def test_spend_page_shows_an_empty_state_then_the_spend(seeded_store, sandbox):
     at = _app().run()
     at.switch_page("app_pages/admin_spend.py").run()
     assert not at.exception and "No provider calls yet" in at.info[0].value
-    from outsignal_pipelines.operations.enrichment import enrich_list
+    from outsignal_pipelines.operations.enrichment.list_enrichment import enrich_list
 
     report = enrich_list("rise", "Rise Q1", steps=("people",))
     at.run()
@@ -120,7 +120,7 @@ def test_people_page_adds_selected_rows_and_all_matching_to_a_list(seeded_store)
     at.text_input(key="people_new_list").input("VPs").run()
     at.button(key="people_add_all").click().run()
     assert not at.exception and f"{matching} added to 'VPs'" in at.success[0].value
-    from outsignal_pipelines.operations.lists import list_summary
+    from outsignal_pipelines.operations.list_quality import list_summary
 
     assert list_summary("rise", "VPs")["members"] == matching
     at.button(key="people_add_all").click().run()  # the new list now exists: added again → nothing new
@@ -133,7 +133,7 @@ def test_lists_page_gate_locks_export_until_verified_and_then_offers_both_export
     at = _app().run()
     at.switch_page("app_pages/admin_lists.py").run()
     assert any("Export is locked until" in w.value for w in at.warning)
-    from outsignal_pipelines.operations.enrichment import enrich_list
+    from outsignal_pipelines.operations.enrichment.list_enrichment import enrich_list
 
     enrich_list("rise", "Rise Q1")
     at.run()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from outsignal_pipelines.copy.linter import blocking, lint, preview
+from outsignal_pipelines.domain.copy_linter import blocking, lint, preview
 
 GOOD_SUBJECT = "quick question about hiring"
 GOOD_BODY = "Hi {FIRST_NAME}, noticed {COMPANY} is hiring engineers. We help teams like yours onboard faster. Worth a chat?"

@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from outsignal_pipelines.operations.enrichment import enrich_list
+from outsignal_pipelines.operations.enrichment.list_enrichment import enrich_list
 from outsignal_pipelines.operations.lists import add_members, ensure_list
-from outsignal_pipelines.providers.waterfall import WaterfallConfig
+from outsignal_pipelines.operations.enrichment.waterfall import WaterfallConfig
 from outsignal_pipelines.sandbox import world
 from outsignal_pipelines.store import connect, query_df, transaction
 

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 from pydantic import ValidationError
 
-from outsignal_pipelines.scoring.rules import IcpRules, band, score_frame
+from outsignal_pipelines.domain.icp_rules import IcpRules, band, score_frame
 
 RULES = IcpRules(seniorities=["C-Suite", "VP"], title_keywords=["marketing", "cto"], verticals=["B2B SaaS"],
                  headcount_min=50, headcount_max=500, countries=["United Kingdom"],

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from outsignal_pipelines.demo.seed import WORKSPACES, seed_demo
+from outsignal_pipelines.operations.demo_data import WORKSPACES, seed_demo
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.store import connect, query_df
 

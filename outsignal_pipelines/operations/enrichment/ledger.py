@@ -20,7 +20,7 @@ from typing import Any
 
 import polars as pl
 
-from outsignal_pipelines.providers.base import ProviderResult
+from outsignal_pipelines.clients.base import ProviderResult
 from outsignal_pipelines.store import connect, transaction
 
 ANSWERED = ("found", "not_found")

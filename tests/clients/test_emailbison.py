@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from outsignal_pipelines.emailbison import client as eb
+from outsignal_pipelines.clients import emailbison as eb
 
 
 def make(handler, **kw) -> eb.EmailBisonClient:

@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from outsignal_pipelines.domain.vocabulary import canonical_vertical, seniority_from_title
-from outsignal_pipelines.providers import base
-from outsignal_pipelines.providers.clients import (
+from outsignal_pipelines.clients import base
+from outsignal_pipelines.clients.vendors import (
     AIArkClient,
     FindyMailClient,
     FirecrawlClient,
@@ -30,7 +30,14 @@ from outsignal_pipelines.providers.clients import (
     PersonInput,
     ProspeoClient,
 )
-from outsignal_pipelines.providers.ledger import LedgerWriter, LogEntry, Merge, gate_key, load_answers, spent_today
+from outsignal_pipelines.operations.enrichment.ledger import (
+    LedgerWriter,
+    LogEntry,
+    Merge,
+    gate_key,
+    load_answers,
+    spent_today,
+)
 
 DEFAULT_FINDER_ORDER = ("aiark", "prospeo", "leadmagic", "findymail")
 FINDERS = DEFAULT_FINDER_ORDER

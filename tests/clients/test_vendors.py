@@ -9,8 +9,8 @@ import json
 import httpx
 import pytest
 
-from outsignal_pipelines.providers import base
-from outsignal_pipelines.providers.clients import (
+from outsignal_pipelines.clients import base
+from outsignal_pipelines.clients.vendors import (
     AIArkClient,
     FindyMailClient,
     FirecrawlClient,

@@ -8,7 +8,7 @@ import os
 import re
 from typing import Any
 
-from outsignal_pipelines.emailbison.client import MAX_BATCH, EmailBisonClient, EmailBisonError, default_base_url
+from outsignal_pipelines.clients.emailbison import MAX_BATCH, EmailBisonClient, EmailBisonError, default_base_url
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.export import exportable_gate
 from outsignal_pipelines.store import connect

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from outsignal_pipelines.scoring import llm
+from outsignal_pipelines.clients import llm
 
 MODEL = "openai/gpt-4o-mini"
 GOOD = json.dumps({"score": 81, "reasoning": "CTO at a UK SaaS company of 120.", "confidence": "high"})

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from outsignal_pipelines.domain import normalize as norm
-from outsignal_pipelines.providers.base import (
+from outsignal_pipelines.clients.base import (
     BaseClient,
     ProviderAuthError,
     ProviderBadResponse,

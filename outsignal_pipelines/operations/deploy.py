@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from outsignal_pipelines.emailbison.client import EmailBisonClient, EmailBisonError
-from outsignal_pipelines.emailbison.export import campaign_name_for, export_to_emailbison, find_or_create_campaign, \
-    workspace_client
-from outsignal_pipelines.notify.outbox import deliver_in_background, notify
+from outsignal_pipelines.clients.emailbison import EmailBisonClient, EmailBisonError
+from outsignal_pipelines.operations.emailbison_export import (
+    campaign_name_for,
+    export_to_emailbison,
+    find_or_create_campaign,
+    workspace_client,
+)
+from outsignal_pipelines.operations.notifications import deliver_in_background, notify
 from outsignal_pipelines.operations import NotFound, OperationError
-from outsignal_pipelines.operations.enrichment import resolve_list
+from outsignal_pipelines.operations.lists import resolve_list
 from outsignal_pipelines.operations.review import create_deploy, deploys, get_deploy, list_drafts, set_deploy_status, \
     set_list_status
 from outsignal_pipelines.store import connect, transaction

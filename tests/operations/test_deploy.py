@@ -7,10 +7,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from outsignal_pipelines.emailbison.client import EmailBisonClient
-from outsignal_pipelines.emailbison.deploy import request_deploy, run_deploy
+from outsignal_pipelines.clients.emailbison import EmailBisonClient
+from outsignal_pipelines.operations.deploy import request_deploy, run_deploy
 from outsignal_pipelines.operations import OperationError
-from outsignal_pipelines.operations.enrichment import resolve_list
+from outsignal_pipelines.operations.lists import resolve_list
 from outsignal_pipelines.operations.export import verification_gate
 from outsignal_pipelines.operations.review import save_step, send_campaign_to_review, send_list_to_review, \
     set_drafts_status, set_list_status
@@ -96,7 +96,7 @@ class _FailingAttach(httpx.HTTPTransport):
 
 
 def test_a_deploy_failing_midway_and_retried_ends_with_no_duplicates(seeded_store, sandbox, monkeypatch):
-    import outsignal_pipelines.emailbison.client as client_module
+    import outsignal_pipelines.clients.emailbison as client_module
 
     monkeypatch.setattr(client_module.time, "sleep", lambda s: None)
     ready = _approved_list()

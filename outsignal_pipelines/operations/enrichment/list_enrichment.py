@@ -10,28 +10,14 @@ from collections.abc import Callable
 from typing import Any
 
 from outsignal_pipelines.operations import NotFound
-from outsignal_pipelines.operations.lists import TargetList
-from outsignal_pipelines.providers.waterfall import RunReport, Waterfall, WaterfallConfig, run_bounded
+from outsignal_pipelines.operations.lists import resolve_list
+from outsignal_pipelines.operations.enrichment.waterfall import RunReport, Waterfall, WaterfallConfig, run_bounded
 from outsignal_pipelines.store import connect, transaction
 
 STEPS = ("people", "companies", "verify")
 PERSON_COLUMNS = ("id", "email", "first_name", "last_name", "job_title", "seniority", "company_name",
                   "company_domain", "linkedin_url", "phone", "location", "country", "vertical", "email_status",
                   "verified_at")
-
-
-def resolve_list(workspace: str, list_name: str | None = None, list_id: str | None = None) -> TargetList:
-    """A list of this workspace by name or id; a list of another workspace is 'not found'."""
-    with connect() as con:
-        if list_id is not None:
-            row = con.execute("SELECT id, workspace_slug, name, status FROM target_lists WHERE id = ? AND workspace_slug = ?",
-                              [list_id, workspace]).fetchall()
-        else:
-            row = con.execute("SELECT id, workspace_slug, name, status FROM target_lists WHERE name = ? AND workspace_slug = ?",
-                              [(list_name or "").strip(), workspace]).fetchall()
-    if not row:
-        raise NotFound(f"no list {list_name or list_id!r} in workspace {workspace!r}")
-    return TargetList(*row[0])
 
 
 def workspace_config(workspace: str, **overrides: Any) -> WaterfallConfig:

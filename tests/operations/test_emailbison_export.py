@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from outsignal_pipelines.emailbison.client import EmailBisonClient, EmailBisonValidationError
-from outsignal_pipelines.emailbison.export import export_to_emailbison
+from outsignal_pipelines.clients.emailbison import EmailBisonClient, EmailBisonValidationError
+from outsignal_pipelines.operations.emailbison_export import export_to_emailbison
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.export import verification_gate
 from outsignal_pipelines.store import connect

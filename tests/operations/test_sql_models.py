@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from outsignal_pipelines import sql_models as sm
+from outsignal_pipelines.operations import sql_models as sm
 from outsignal_pipelines.store import connect
 
 

@@ -1,1 +1,0 @@
-"""Outbound copy: the linter every draft is checked against, and merge-token previews."""

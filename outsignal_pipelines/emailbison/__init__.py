@@ -1,1 +1,0 @@
-"""EmailBison: the client for the endpoints the product uses, and the export/deploy services."""

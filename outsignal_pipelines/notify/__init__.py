@@ -1,1 +1,0 @@
-"""Notifications: an outbox table, delivery over Slack incoming webhooks and SMTP, retried by a sensor."""

@@ -1,1 +1,0 @@
-"""ICP qualification: the rule scorer, the LLM scorer and the LLM fallback for normalisation."""
