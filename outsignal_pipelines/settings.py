@@ -1,5 +1,6 @@
 """Every environment-dependent choice in one place, read at call time (never at import) so tests
-and child processes can point the product elsewhere by setting variables."""
+and child processes can point the product elsewhere by setting variables. No other module reads
+the environment (a test enforces it): a new setting gets a function here."""
 
 from __future__ import annotations
 
@@ -7,20 +8,50 @@ import os
 from pathlib import Path
 
 DEFAULT_DB = "data/outsignal.duckdb"
+DEFAULT_DAILY_CAP_USD = 10.0
+DEFAULT_PORTAL_URL = "http://127.0.0.1:8501"
+DEFAULT_MAIL_FROM = "Outsignal <notifications@outsignal.example>"
 
+
+def _get(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _float(name: str, default: float, minimum: float | None = None) -> float:
+    try:
+        value = float(_get(name) or default)
+    except ValueError:
+        value = default
+    return max(minimum, value) if minimum is not None else value
+
+
+def _int(name: str, default: int) -> int:
+    try:
+        return int(_get(name) or default)
+    except ValueError:
+        return default
+
+
+def _flag(name: str) -> bool:
+    return (_get(name) or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+# ------------------------------------------------------------------ the store
 
 def db_path() -> Path:
     """The DuckDB lead store selected by OUTSIGNAL_DB."""
-    return Path(os.environ.get("OUTSIGNAL_DB") or DEFAULT_DB)
+    return Path(_get("OUTSIGNAL_DB") or DEFAULT_DB)
 
 
 def lock_timeout_seconds() -> float:
     """How long to wait for another process's lock before giving up with a clear error."""
-    raw = os.environ.get("OUTSIGNAL_DB_LOCK_TIMEOUT", "30")
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        return 30.0
+    return _float("OUTSIGNAL_DB_LOCK_TIMEOUT", 30.0, minimum=0.0)
+
+
+def db_linger_seconds() -> float:
+    """How long an app process keeps the file open after a query (0: close at once)."""
+    return _float("OUTSIGNAL_DB_LINGER_SECONDS", 0.0, minimum=0.0)
 
 
 def project_root() -> Path:
@@ -28,9 +59,159 @@ def project_root() -> Path:
 
 
 def sql_models_dir() -> Path:
-    return Path(os.environ.get("OUTSIGNAL_SQL_DIR") or project_root() / "dbt_like_sql")
+    return Path(_get("OUTSIGNAL_SQL_DIR") or project_root() / "dbt_like_sql")
 
 
 def data_dir() -> Path:
     """Folder for files the product writes beside the DB (rejects CSVs, exports)."""
     return db_path().resolve().parent
+
+
+# ------------------------------------------------------------------ Dagster
+
+def dagster_home() -> Path | None:
+    """DAGSTER_HOME when set, else the project's .dagster_home when `make demo` prepared one."""
+    home = _get("DAGSTER_HOME")
+    if home:
+        return Path(home)
+    candidate = project_root() / ".dagster_home"
+    return candidate if (candidate / "dagster.yaml").exists() else None
+
+
+def dagster_home_for_serving() -> Path:
+    return Path(_get("DAGSTER_HOME") or ".dagster_home")
+
+
+def run_wait_timeout_seconds() -> float:
+    """How long a face follows a queued run before answering 'still running'."""
+    return _float("OUTSIGNAL_RUN_WAIT_TIMEOUT", 1800.0, minimum=1.0)
+
+
+# ------------------------------------------------------------------ servers started by `demo`/`serve`
+
+def bind_host() -> str:
+    return _get("OUTSIGNAL_BIND", "127.0.0.1") or "127.0.0.1"
+
+
+def dagster_port() -> int:
+    return _int("OUTSIGNAL_DAGSTER_PORT", 3000)
+
+
+def streamlit_port() -> int:
+    return _int("OUTSIGNAL_STREAMLIT_PORT", 8501)
+
+
+def sandbox_port() -> int:
+    return _int("OUTSIGNAL_SANDBOX_PORT", 8765)
+
+
+def sandbox_smtp_port() -> int | None:
+    """The sandbox SMTP sink's port when one runs (set by `make demo`)."""
+    raw = _get("OUTSIGNAL_SANDBOX_SMTP_PORT")
+    return int(raw) if raw and raw.isdigit() else None
+
+
+def sandbox_smtp_port_for_serving() -> int:
+    return _int("OUTSIGNAL_SANDBOX_SMTP_PORT", 8025)
+
+
+def child_environment(overrides: dict[str, str], defaults: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a process we start: ours, with `defaults` where unset, then `overrides`."""
+    env = dict(os.environ)
+    for key, value in (defaults or {}).items():
+        env.setdefault(key, value)
+    env.update(overrides)
+    return env
+
+
+# ------------------------------------------------------------------ vendors
+
+def sandbox_url() -> str | None:
+    """OUTSIGNAL_SANDBOX_URL: point every vendor client at the local sandbox."""
+    value = _get("OUTSIGNAL_SANDBOX_URL")
+    return value.rstrip("/") if value else None
+
+
+def vendor_url(env: str) -> str | None:
+    """OUTSIGNAL_<VENDOR>_URL: one vendor's base URL override."""
+    value = _get(f"OUTSIGNAL_{env}_URL")
+    return value.rstrip("/") if value else None
+
+
+def vendor_api_key(env: str) -> str | None:
+    return _get(f"{env}_API_KEY")
+
+
+def vendor_rps(env: str) -> float | None:
+    raw = _get(f"OUTSIGNAL_{env}_RPS")
+    try:
+        return float(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def daily_cap_usd() -> float:
+    return _float("OUTSIGNAL_DAILY_CAP_USD", DEFAULT_DAILY_CAP_USD)
+
+
+def emailbison_url() -> str | None:
+    value = _get("OUTSIGNAL_EMAILBISON_URL")
+    return value.rstrip("/") if value else None
+
+
+def secret_from_env(env_name: str) -> str | None:
+    """A secret whose variable name is stored in the database (e.g. a workspace's EmailBison token):
+    the name is data, the value lives only in the environment."""
+    return _get(env_name)
+
+
+# ------------------------------------------------------------------ notifications
+
+def smtp_server() -> tuple[str, int] | None:
+    host, port = _get("OUTSIGNAL_SMTP_HOST"), _get("OUTSIGNAL_SMTP_PORT")
+    if host and port and port.isdigit():
+        return host, int(port)
+    sandbox = sandbox_smtp_port()
+    return ("127.0.0.1", sandbox) if sandbox else None
+
+
+def slack_webhook_url() -> str | None:
+    explicit = _get("OUTSIGNAL_SLACK_WEBHOOK_URL")
+    if explicit:
+        return explicit
+    sandbox = sandbox_url()
+    return f"{sandbox}/slack/webhook" if sandbox else None
+
+
+def mail_from() -> str:
+    return _get("OUTSIGNAL_MAIL_FROM", DEFAULT_MAIL_FROM) or DEFAULT_MAIL_FROM
+
+
+# ------------------------------------------------------------------ the app
+
+def demo_mode() -> bool:
+    return _flag("OUTSIGNAL_DEMO")
+
+
+def portal_base_url() -> str:
+    return (_get("OUTSIGNAL_PORTAL_URL") or DEFAULT_PORTAL_URL).rstrip("/")
+
+
+def admin_password() -> str | None:
+    return _get("OUTSIGNAL_ADMIN_PASSWORD")
+
+
+# ------------------------------------------------------------------ the LLM
+
+def llm_model() -> str | None:
+    model = (_get("OUTSIGNAL_LLM_MODEL") or "").strip()
+    return model or None
+
+
+def llm_concurrency() -> int:
+    return max(1, _int("OUTSIGNAL_LLM_CONCURRENCY", 8))
+
+
+def prepare_litellm() -> None:
+    """litellm otherwise tries the network for a price map on import (measured ~7 s offline)."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
