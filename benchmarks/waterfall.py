@@ -24,7 +24,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _sandbox import sandbox_server  # noqa: E402
 
-VENDORS = ("prospeo", "aiark", "leadmagic", "findymail", "firecrawl", "millionverifier")
+from outsignal_pipelines.clients.registry import VENDORS  # noqa: E402
 
 
 def main() -> None:
@@ -38,8 +38,8 @@ def main() -> None:
         os.environ["OUTSIGNAL_DB"] = str(Path(folder) / "bench.duckdb")
         os.environ["OUTSIGNAL_SANDBOX_URL"] = url
         os.environ["OUTSIGNAL_DAILY_CAP_USD"] = "1000"
-        for vendor in VENDORS:
-            os.environ[f"OUTSIGNAL_{vendor.upper()}_RPS"] = str(args.rate)
+        for spec in VENDORS.values():
+            os.environ[f"OUTSIGNAL_{spec.env}_RPS"] = str(args.rate)
         from outsignal_pipelines.operations.demo_data import seed_demo
         from outsignal_pipelines.operations.enrichment.list_enrichment import enrich_list
         from outsignal_pipelines.operations.lists import add_members, ensure_list

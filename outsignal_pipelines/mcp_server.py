@@ -14,7 +14,7 @@ from outsignal_pipelines.agent import tools
 
 
 def _record(name: str, arguments: dict[str, Any], result: dict[str, Any], started: float) -> None:
-    from outsignal_pipelines.agent.chat import _finish_run, _start_run
+    from outsignal_pipelines.agent.audit import finish_run as _finish_run, start_run as _start_run
 
     run_id = _start_run(f"mcp:{name}", arguments.get("workspace"), "mcp")
     status = "failed" if "error" in result else "complete"

@@ -44,6 +44,11 @@ def db_path() -> Path:
     return Path(_get("OUTSIGNAL_DB") or DEFAULT_DB)
 
 
+def db_path_configured() -> bool:
+    """Whether OUTSIGNAL_DB names the store (else the default path is used)."""
+    return _get("OUTSIGNAL_DB") is not None
+
+
 def lock_timeout_seconds() -> float:
     """How long to wait for another process's lock before giving up with a clear error."""
     return _float("OUTSIGNAL_DB_LOCK_TIMEOUT", 30.0, minimum=0.0)

@@ -23,6 +23,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
                  "OUTSIGNAL_LLM_MODEL", "DAGSTER_HOME"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OUTSIGNAL_DB", str(tmp_path / "store" / "outsignal.duckdb"))
+    # Runs executed in-process are recorded in a Dagster instance of the test's own.
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     monkeypatch.setenv("OUTSIGNAL_ADMIN_PASSWORD", "test-admin-password")
     for name in ("OUTSIGNAL_DEMO", "OUTSIGNAL_SMTP_HOST", "OUTSIGNAL_SMTP_PORT", "OUTSIGNAL_SANDBOX_SMTP_PORT",
                  "OUTSIGNAL_SLACK_WEBHOOK_URL", "OUTSIGNAL_SANDBOX_URL"):

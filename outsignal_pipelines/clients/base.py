@@ -1,18 +1,20 @@
-"""What every provider client shares: one exception family, one result shape, configuration from the
-environment only, and an httpx seam (a transport can be injected) with timeouts always on.
+"""What every vendor client shares: one exception family, one result shape, the question we ask about
+a person, and an httpx seam (a transport can be injected) with timeouts always on.
 
 Each vendor answers misses, errors and out-of-credits in its own way; clients translate those into
-this module's vocabulary so the waterfall never needs to know a vendor's quirks.
+this module's vocabulary so the waterfall never needs to know a vendor's quirks. A client is given
+its key and URL; clients.registry knows where those come from.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import httpx
+
+from outsignal_pipelines.domain import normalize as norm
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -66,6 +68,10 @@ class ProviderRequestError(ProviderError):
     """The vendor refused our request as malformed (4xx other than auth/credits/rate): not retryable."""
 
 
+class ProviderNotConfigured(ProviderError):
+    """No API key: the provider is skipped, not failed."""
+
+
 # ------------------------------------------------------------------ results
 
 EMAIL_STATUSES = ("valid", "catch_all", "risky", "invalid", "unknown")
@@ -101,67 +107,53 @@ class ProviderResult:
         return cls(**{k: data.get(k) for k in ("provider", "outcome", "fields", "email_status", "credits", "raw")})
 
 
-# ------------------------------------------------------------------ configuration
+# ------------------------------------------------------------------ questions
 
 @dataclass(frozen=True)
-class Vendor:
-    name: str                 # our id: prospeo, aiark, ...
-    env: str                  # PROSPEO → OUTSIGNAL_PROSPEO_URL, PROSPEO_API_KEY
-    default_url: str
-    usd_per_credit: float     # what one vendor credit costs us
-    default_rps: float        # requests per second we allow ourselves
+class PersonInput:
+    """What we know about a person when asking a provider."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    company_name: str | None = None
+    company_domain: str | None = None
+    linkedin_url: str | None = None
+    email: str | None = None
+
+    @property
+    def has_name(self) -> bool:
+        return bool(self.first_name and self.last_name)
 
 
-VENDORS: dict[str, Vendor] = {
-    v.name: v for v in (
-        Vendor("prospeo", "PROSPEO", "https://api.prospeo.io", 0.002, 5.0),
-        Vendor("aiark", "AIARK", "https://api.ai-ark.com/api/developer-portal", 0.003, 5.0),
-        Vendor("leadmagic", "LEADMAGIC", "https://api.leadmagic.io", 0.005, 50.0),
-        Vendor("findymail", "FINDYMAIL", "https://app.findymail.com", 0.001, 10.0),
-        Vendor("firecrawl", "FIRECRAWL", "https://api.firecrawl.dev", 0.001, 1.6),
-        Vendor("millionverifier", "MILLIONVERIFIER", "https://api.millionverifier.com", 0.0005, 20.0),
-    )
-}
-
-
-def base_url(vendor: str) -> str:
-    """OUTSIGNAL_<VENDOR>_URL, else OUTSIGNAL_SANDBOX_URL/<vendor>, else the vendor's real API."""
-    spec = VENDORS[vendor]
-    explicit = os.environ.get(f"OUTSIGNAL_{spec.env}_URL")
-    if explicit:
-        return explicit.rstrip("/")
-    sandbox = os.environ.get("OUTSIGNAL_SANDBOX_URL")
-    if sandbox:
-        return f"{sandbox.rstrip('/')}/{vendor}"
-    return spec.default_url
-
-
-def api_key(vendor: str) -> str | None:
-    """<VENDOR>_API_KEY from the environment only. Against the sandbox any key works, so a
-    placeholder is used when none is set: the demo never needs a real key."""
-    spec = VENDORS[vendor]
-    key = os.environ.get(f"{spec.env}_API_KEY")
-    if key:
-        return key
-    if os.environ.get("OUTSIGNAL_SANDBOX_URL") or os.environ.get(f"OUTSIGNAL_{spec.env}_URL"):
-        return "sandbox-key"
-    return None
-
-
-def rate_limit(vendor: str) -> float:
-    raw = os.environ.get(f"OUTSIGNAL_{VENDORS[vendor].env}_RPS")
-    try:
-        return float(raw) if raw else VENDORS[vendor].default_rps
-    except ValueError:
-        return VENDORS[vendor].default_rps
-
-
-def cost_usd(vendor: str, credits: float) -> float:
-    return round(credits * VENDORS[vendor].usd_per_credit, 6)
-
-
-class ProviderNotConfigured(ProviderError):
-    """No API key in the environment: the provider is skipped, not failed."""
+def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Normalise what a vendor returned the same way imports do; drop values that fail."""
+    out: dict[str, Any] = {}
+    normalisers = {
+        "email": norm.normalize_email, "linkedin_url": norm.normalize_linkedin_url,
+        "company_domain": norm.normalize_domain, "first_name": norm.normalize_person_name,
+        "last_name": norm.normalize_person_name, "company_name": norm.normalize_company_name,
+        "website": lambda v: norm.clean_text(v), "domain": norm.normalize_domain,
+    }
+    for key, value in fields.items():
+        if value is None or value == "" or value == []:
+            continue
+        fn = normalisers.get(key)
+        try:
+            value = fn(value) if fn else (norm.clean_text(value) if isinstance(value, str) else value)
+        except norm.InvalidValue:
+            continue
+        if value not in (None, ""):
+            out[key] = value
+    if "phone" in out:
+        try:
+            out["phone"] = norm.normalize_phone(out["phone"], out.get("country"))
+        except norm.InvalidValue:
+            out.pop("phone")
+    if "country" in out and isinstance(out["country"], str) and len(out["country"]) != 2:
+        out["country"] = norm.normalize_country(out["country"])
+        if out["country"] is None:
+            out.pop("country")
+    return out
 
 
 # ------------------------------------------------------------------ HTTP
@@ -172,12 +164,12 @@ class BaseClient:
 
     vendor: str = ""
 
-    def __init__(self, key: str | None = None, url: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+    def __init__(self, key: str | None, url: str, timeout: float = DEFAULT_TIMEOUT,
                  transport: httpx.AsyncBaseTransport | None = None):
-        self.key = key if key is not None else api_key(self.vendor)
-        if not self.key:
-            raise ProviderNotConfigured(self.vendor, f"no API key: set {VENDORS[self.vendor].env}_API_KEY")
-        self.url = (url or base_url(self.vendor)).rstrip("/")
+        if not key:
+            raise ProviderNotConfigured(self.vendor, "no API key")
+        self.key = key
+        self.url = url.rstrip("/")
         self._http = httpx.AsyncClient(base_url=self.url, timeout=httpx.Timeout(timeout), transport=transport,
                                        headers={"User-Agent": "outsignal-lead-engine/0.1"}, trust_env=False)
 

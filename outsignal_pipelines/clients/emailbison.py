@@ -8,11 +8,12 @@ POST (which appends) is exactly how the first system got duplicate campaigns and
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
 import httpx
+
+from outsignal_pipelines import settings
 
 MAX_BATCH = 500
 DEFAULT_TIMEOUT = 30.0
@@ -48,12 +49,13 @@ class EmailBisonServerError(EmailBisonError):
 
 
 def default_base_url() -> str:
-    explicit = os.environ.get("OUTSIGNAL_EMAILBISON_URL")
+    """OUTSIGNAL_EMAILBISON_URL, else the sandbox's EmailBison; a workspace's own URL wins over both."""
+    explicit = settings.emailbison_url()
     if explicit:
-        return explicit.rstrip("/")
-    sandbox = os.environ.get("OUTSIGNAL_SANDBOX_URL")
+        return explicit
+    sandbox = settings.sandbox_url()
     if sandbox:
-        return f"{sandbox.rstrip('/')}/emailbison"
+        return f"{sandbox}/emailbison"
     raise EmailBisonError("no EmailBison URL: set the workspace's emailbison_base_url or OUTSIGNAL_EMAILBISON_URL")
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from outsignal_pipelines import settings
 from outsignal_pipelines.domain.vocabulary import SENIORITIES, VERTICALS
 
 HOMEPAGE_CHARS = 3_000
@@ -27,15 +27,11 @@ Completion = Callable[..., Awaitable[Any]]
 
 
 def configured_model() -> str | None:
-    model = (os.environ.get("OUTSIGNAL_LLM_MODEL") or "").strip()
-    return model or None
+    return settings.llm_model()
 
 
 def concurrency_limit() -> int:
-    try:
-        return max(1, int(os.environ.get("OUTSIGNAL_LLM_CONCURRENCY", "8")))
-    except ValueError:
-        return 8
+    return settings.llm_concurrency()
 
 
 class Verdict(BaseModel):
@@ -58,7 +54,7 @@ class LlmOutcome:
 
 
 def _default_completion() -> Completion:
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    settings.prepare_litellm()
     import litellm
 
     return litellm.acompletion

@@ -1,19 +1,18 @@
-"""Dagster resources. The store resource hands out the same short-lived connections as every
-other process, so assets follow the DuckDB single-writer rule too."""
-
+"""The store resource. It hands out the same short-lived connections as every other process, and
+binds its path for the operations an asset or sensor calls, so `path` really decides which store a
+run works on (no environment patching)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dagster as dg
-import duckdb
 
 from outsignal_pipelines import settings
-from outsignal_pipelines.store import connect, transaction
+from outsignal_pipelines.operations import setup
 
 
 class StoreResource(dg.ConfigurableResource):
-    """The lead store. `path` empty means OUTSIGNAL_DB (or the default data/outsignal.duckdb)."""
+    """The lead store. `path` empty means the default (OUTSIGNAL_DB, else data/outsignal.duckdb)."""
 
     path: str = ""
 
@@ -21,11 +20,17 @@ class StoreResource(dg.ConfigurableResource):
         return self.path or str(settings.db_path())
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with connect(self.resolved_path()) as con:
-            yield con
+    def bound(self) -> Iterator[None]:
+        """Operations called inside use this resource's store."""
+        with setup.using_store(self.resolved_path()):
+            yield
 
-    @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with transaction(self.resolved_path()) as con:
-            yield con
+
+def store_resource() -> StoreResource:
+    """OUTSIGNAL_DB through dg.EnvVar (the UI shows the variable, resolved at launch), else the default."""
+    return StoreResource(path=dg.EnvVar("OUTSIGNAL_DB")) if settings.db_path_configured() else StoreResource()
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources={"store": store_resource()})

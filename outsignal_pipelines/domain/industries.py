@@ -77,3 +77,28 @@ def vertical_for_industry(text: str | None) -> tuple[str | None, str]:
     if match:
         return _CHOICES[match[0]], "fuzzy"
     return None, "none"
+
+
+# ------------------------------------------------------------------ verticals named in a search sentence
+
+# Short words people type in a search, kept out of SYNONYMS on purpose: as fuzzy choices for vendor labels
+# they would over-match (a "Media Relations" firm is PR, not Media & Entertainment), and a bare
+# "recruitment" label normalises to HR & Recruitment while someone searching for it means agencies.
+_SEARCH_ONLY: dict[str, str] = {
+    "logistics": "Logistics & Supply Chain", "supply chain": "Logistics & Supply Chain",
+    "recruitment": "Staffing & Recruitment", "staffing": "Staffing & Recruitment",
+    "architecture": "Architecture & Construction", "telecom": "Telecoms", "travel": "Travel & Hospitality",
+    "media": "Media & Entertainment", "education": "Education & Training", "energy": "Energy & Utilities",
+}
+SEARCH_WORDS: dict[str, str] = {**{v.casefold(): v for v in VERTICALS}, **SYNONYMS, **_SEARCH_ONLY}
+
+
+def verticals_in(text: str) -> list[str]:
+    """The verticals a sentence names, longest phrase first, each once. Words of two letters ("it", "hr")
+    are left out: in a sentence they are more often pronouns and typos than industries."""
+    low = text.lower()
+    found: list[str] = []
+    for phrase, vertical in sorted(SEARCH_WORDS.items(), key=lambda kv: -len(kv[0])):
+        if len(phrase) > 2 and vertical not in found and re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", low):
+            found.append(vertical)
+    return found

@@ -67,3 +67,39 @@ def normalise_title(title: str | None) -> tuple[str | None, str]:
     if level == "Unknown":
         level = seniority_from_title(title)
     return canonical, level
+
+
+# ------------------------------------------------------------------ roles named in a search sentence
+
+# "find CTOs": the title fragments a role abbreviation stands for, so a search matches either spelling.
+ROLE_TITLES: dict[str, list[str]] = {
+    "cto": ["cto", "chief technology"], "ceo": ["ceo", "chief executive"], "cfo": ["cfo", "chief financial"],
+    "cmo": ["cmo", "chief marketing"], "coo": ["coo", "chief operating"], "cio": ["cio", "chief information"],
+    "cpo": ["cpo", "chief product", "chief people"], "cro": ["cro", "chief revenue"],
+    "founder": ["founder"], "owner": ["owner"],
+}
+# "find directors": plural and spoken forms of a seniority level. Unlike a job title, "executives" in a
+# search means the C-suite.
+SENIORITY_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(vps?|vice[- ]presidents?)\b"), "VP"), (re.compile(r"\bdirectors?\b"), "Director"),
+    (re.compile(r"\bmanagers?\b"), "Manager"), (re.compile(r"\b(c-suite|c-level|executives)\b"), "C-Suite"),
+)
+
+
+def role_titles_in(text: str) -> list[str]:
+    """Title fragments a sentence asks for: role abbreviations and "head(s) of <function>"."""
+    low = text.lower()
+    titles: list[str] = []
+    for role, words in ROLE_TITLES.items():
+        if re.search(rf"\b{role}s?\b", low):
+            titles += words
+    head = re.search(r"\bheads? of ([a-z&]+)", low)
+    if head:
+        titles.append(f"head of {head.group(1)}")
+    return titles
+
+
+def seniorities_in(text: str) -> list[str]:
+    """The seniority levels a sentence names ("VPs and directors" -> VP, Director)."""
+    low = text.lower()
+    return [level for pattern, level in SENIORITY_WORDS if pattern.search(low)]

@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from outsignal_pipelines import settings
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.store import connect, transaction
 
@@ -45,11 +45,11 @@ def _now() -> datetime:
 
 
 def demo_mode() -> bool:
-    return os.environ.get("OUTSIGNAL_DEMO", "") in ("1", "true", "yes")
+    return settings.demo_mode()
 
 
 def portal_base_url() -> str:
-    return (os.environ.get("OUTSIGNAL_PORTAL_URL") or "http://127.0.0.1:8501").rstrip("/")
+    return settings.portal_base_url()
 
 
 def workspaces_for_email(email: str) -> list[str]:
@@ -129,7 +129,7 @@ def sign_out(session_token: str | None) -> None:
 
 def admin_sign_in(password: str) -> str:
     """An admin session token for the right password; closed when no password is configured (demo aside)."""
-    expected = os.environ.get("OUTSIGNAL_ADMIN_PASSWORD") or (DEMO_ADMIN_PASSWORD if demo_mode() else None)
+    expected = settings.admin_password() or (DEMO_ADMIN_PASSWORD if demo_mode() else None)
     if not expected:
         raise OperationError("admin sign-in is closed: set OUTSIGNAL_ADMIN_PASSWORD")
     if not hmac.compare_digest((password or "").encode(), expected.encode()):

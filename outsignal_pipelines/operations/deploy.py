@@ -21,36 +21,84 @@ from outsignal_pipelines.operations.emailbison_export import (
 from outsignal_pipelines.operations.notifications import deliver_in_background, notify
 from outsignal_pipelines.operations import NotFound, OperationError
 from outsignal_pipelines.operations.lists import resolve_list
+from outsignal_pipelines.operations.run_requests import ListBusy, request_run
 from outsignal_pipelines.operations.review import create_deploy, deploys, get_deploy, list_drafts, set_deploy_status, \
     set_list_status
 from outsignal_pipelines.store import connect, transaction
 
 
-def request_deploy(workspace: str, list_name: str | None = None, campaign: str | None = None,
-                   requested_by: str = "admin") -> dict[str, Any]:
-    """Write a pending deploy for approved work and return at once. The path follows what is given:
-    a list → leads only, a campaign's copy → copy only, both → both."""
+def prepare_deploy(workspace: str, list_name: str | None = None, campaign: str | None = None,
+                   requested_by: str = "admin", con=None) -> tuple[dict[str, Any], bool]:
+    """The pending deploy for approved work, created when there is none (returns it, created?). The
+    path follows what is given: a list → leads only, a campaign's copy → copy only, both → both."""
     if not list_name and not campaign:
         raise OperationError("deploy what? name an approved list, an approved campaign copy, or both")
-    list_id = None
+    target = None
     if list_name:
         target = resolve_list(workspace, list_name)
         if target.status != "approved":
             raise OperationError(f"list {target.name!r} is {target.status}: only an approved list can be deployed")
-        list_id = target.id
     if campaign:
         drafts = list_drafts(workspace, campaign)
         if not drafts:
             raise NotFound(f"no campaign copy called {campaign!r} in workspace {workspace!r}")
         if any(d.status != "approved" for d in drafts):
             raise OperationError(f"the copy of {campaign!r} is not approved yet: only approved copy is deployed")
+    list_id = target.id if target else None
     path = "both" if list_id and campaign else "leads_only" if list_id else "copy_only"
-    name = campaign or campaign_name_for(workspace, list_name)
+    name = campaign or campaign_name_for(workspace, target.name)
     active = [d for d in deploys(workspace, list_id) if d["status"] in ("pending", "running")
               and d["campaign_name"] == name and d["path"] == path]
     if active:
-        return active[0]  # a second click while one is queued or running does not queue another
-    return create_deploy(workspace, name, path, list_id=list_id, requested_by=requested_by)
+        return active[0], False  # a second click while one is queued or running does not queue another
+    return create_deploy(workspace, name, path, list_id=list_id, requested_by=requested_by, con=con), True
+
+
+def request_deploy(workspace: str, list_name: str | None = None, campaign: str | None = None,
+                   requested_by: str = "admin") -> dict[str, Any]:
+    """Write a pending deploy and its run request in one transaction, and return at once; the run
+    carries it out. A busy list refuses both (no orphan pending deploy)."""
+    target = resolve_list(workspace, list_name) if list_name else None
+    with transaction() as con:
+        deploy, created = prepare_deploy(workspace, list_name, campaign, requested_by, con=con)
+        if created:
+            name = campaign or campaign_name_for(workspace, target.name)
+            request = request_run(workspace, "deploy", target=target, campaign=name,
+                                  params={"deploy_id": deploy["id"]}, requested_by=requested_by, con=con)
+    if not created:
+        return {**deploy, "request_id": _request_of_deploy(deploy["id"])}
+    return {**get_deploy(workspace, deploy["id"]), "request_id": request.id}
+
+
+def _request_of_deploy(deploy_id: int) -> int | None:
+    with connect() as con:
+        row = con.execute("SELECT id FROM run_requests WHERE kind = 'deploy' AND json_extract(params, '$.deploy_id') "
+                          "= ? ORDER BY id DESC LIMIT 1", [deploy_id]).fetchone()
+    return row[0] if row else None
+
+
+def file_auto_deploys(after_approval_id: int) -> tuple[list[dict[str, Any]], int]:
+    """Deploy requests for lists approved (after the sensor's cursor) in auto-deploy workspaces; the copy
+    goes with a list when an approved campaign carries the list's name. Returns (filed, new cursor);
+    a list that is busy keeps the cursor before its approval, so the next tick tries it again."""
+    with connect() as con:
+        rows = con.execute(
+            """SELECT a.id, l.workspace_slug, l.name,
+                      (SELECT d.campaign_name FROM email_drafts d WHERE d.workspace_slug = l.workspace_slug
+                         AND d.campaign_name = l.name GROUP BY 1 HAVING bool_and(d.status = 'approved')) AS campaign
+               FROM portal_approvals a JOIN target_lists l ON l.id = a.entity_id
+               JOIN workspaces w ON w.slug = l.workspace_slug
+               WHERE a.id > ? AND a.entity_type = 'list' AND a.decision = 'approved'
+                 AND w.auto_deploy AND l.status = 'approved'
+               ORDER BY a.id""", [int(after_approval_id)]).fetchall()
+        last = con.execute("SELECT coalesce(max(id), 0) FROM portal_approvals").fetchone()[0]
+    filed: list[dict[str, Any]] = []
+    for approval_id, workspace, list_name, campaign in rows:
+        try:
+            filed.append(request_deploy(workspace, list_name, campaign, requested_by="auto-deploy"))
+        except ListBusy:
+            return filed, approval_id - 1
+    return filed, max(last, int(after_approval_id))
 
 
 def _known_campaign_id(workspace: str, name: str) -> int | None:
@@ -133,26 +181,3 @@ def _notify(workspace: str, text: str, subject: str) -> None:
     with transaction() as con:
         ids = notify(con, workspace, "deploy", text, subject)
     deliver_in_background(ids)
-
-
-def pending_deploys() -> list[dict[str, Any]]:
-    with connect() as con:
-        cursor = con.execute("SELECT id, workspace_slug, list_id, path FROM campaign_deploys WHERE status = 'pending' "
-                             "ORDER BY id")
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
-def auto_deploy_candidates() -> list[tuple[str, str, str | None]]:
-    """(workspace, list name, campaign or None) for approved lists of auto-deploy workspaces that were
-    never deployed. The copy goes with it when an approved campaign carries the list's name."""
-    with connect() as con:
-        rows = con.execute(
-            """SELECT l.workspace_slug, l.name,
-                      (SELECT d.campaign_name FROM email_drafts d WHERE d.workspace_slug = l.workspace_slug
-                         AND d.campaign_name = l.name GROUP BY 1 HAVING bool_and(d.status = 'approved')) AS campaign
-               FROM target_lists l JOIN workspaces w ON w.slug = l.workspace_slug
-               WHERE w.auto_deploy AND l.status = 'approved'
-                 AND NOT EXISTS (SELECT 1 FROM campaign_deploys c WHERE c.list_id = l.id)
-               ORDER BY l.id""").fetchall()
-    return [(w, n, c) for w, n, c in rows]

@@ -4,10 +4,10 @@ id), lead upserts match by email, and attaching an attached lead is a no-op."""
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
+from outsignal_pipelines import settings
 from outsignal_pipelines.clients.emailbison import MAX_BATCH, EmailBisonClient, EmailBisonError, default_base_url
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.export import exportable_gate
@@ -26,8 +26,8 @@ def workspace_client(workspace: str) -> EmailBisonClient:
         raise OperationError(f"unknown workspace {workspace!r}")
     base, token_env = row[0]
     env_name = token_env or "EMAILBISON_TOKEN_" + re.sub(r"[^A-Z0-9]", "_", workspace.upper())
-    token = os.environ.get(env_name)
-    if not token and (os.environ.get("OUTSIGNAL_SANDBOX_URL") or os.environ.get("OUTSIGNAL_EMAILBISON_URL")):
+    token = settings.secret_from_env(env_name)
+    if not token and (settings.sandbox_url() or settings.emailbison_url()):
         token = f"sandbox-{workspace}"
     if not token:
         raise OperationError(f"workspace {workspace!r} is not connected to EmailBison: set {env_name}")

@@ -7,9 +7,8 @@ from typing import Any
 
 from outsignal_pipelines.operations.lists import resolve_list
 from outsignal_pipelines.operations.enrichment.list_enrichment import workspace_config
-from outsignal_pipelines.clients.base import cost_usd
 from outsignal_pipelines.operations.enrichment.ledger import spent_today
-from outsignal_pipelines.clients import llm
+from outsignal_pipelines.clients import llm, registry
 from outsignal_pipelines.store import connect
 
 LLM_CALL_ESTIMATE_USD = 0.002  # a scoring call with ~3k characters of homepage on a small model
@@ -29,9 +28,11 @@ def enrichment_estimate(workspace: str, list_name: str) -> dict[str, Any]:
                FROM target_list_members m JOIN people p ON p.id = m.person_id
                LEFT JOIN companies c ON c.domain = p.company_domain WHERE m.list_id = ?""", [target.id]).fetchall()[0]
     # Upper bound: every finder tried for every person without email (misses are free, so it is lower in practice).
-    finders = sum(cost_usd(f, 1) for f in cfg.finder_order)
-    estimate = no_email * finders + (no_email + unverified) * cost_usd(cfg.verifier, 1) \
-        + uncrawled * (cost_usd("firecrawl", 1) + cost_usd("aiark", 1))
+    finders = sum(registry.cost_usd(f, 1) for f in cfg.finder_order)
+    company_roles = (registry.first_role(registry.COMPANY_DATA), registry.first_role(registry.CRAWL))
+    per_company = sum(registry.vendor_for_step(r.step).cost_usd(1) for r in company_roles if r)
+    estimate = no_email * finders + (no_email + unverified) * registry.cost_usd(cfg.verifier, 1) \
+        + uncrawled * per_company
     spent = spent_today(workspace)
     return {"list": target.name, "members": members, "people_to_search": no_email, "emails_to_verify": unverified,
             "companies_to_profile": uncrawled, "estimated_cost_usd": round(estimate, 2),

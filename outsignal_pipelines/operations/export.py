@@ -14,8 +14,9 @@ import polars as pl
 
 from outsignal_pipelines import settings
 from outsignal_pipelines.operations import OperationError
+from outsignal_pipelines.operations.enrichment.waterfall import DEFAULT_VERIFIER
 from outsignal_pipelines.operations.lists import resolve_list
-from outsignal_pipelines.clients.base import cost_usd
+from outsignal_pipelines.clients.registry import cost_usd
 from outsignal_pipelines.store import connect
 
 CSV_COLUMNS = ("first_name", "last_name", "email", "job_title", "company_name", "company_domain", "linkedin_url",
@@ -65,7 +66,7 @@ ORDER BY s.score DESC NULLS LAST, p.id
 
 
 def verification_gate(workspace: str, list_name: str | None = None, *, list_id: str | None = None,
-                      verifier: str = "millionverifier") -> Gate:
+                      verifier: str = DEFAULT_VERIFIER) -> Gate:
     target = resolve_list(workspace, list_name, list_id)
     with connect() as con:
         members = con.sql(_MEMBERS_SQL, params=[workspace, target.id]).pl()

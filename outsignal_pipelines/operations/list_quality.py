@@ -30,3 +30,19 @@ def list_summary(workspace_slug: str, name: str) -> dict:
             "domain_coverage": share("with_domain"), "verified_share": share("verified_valid"),
             "needs_verification": stats["needs_verification"], "verticals": verticals,
             "icp_bands": bands, "icp_histogram": histogram}
+
+
+def member_coverage(list_id: str) -> dict:
+    """Members and the share with email, LinkedIn, domain and a verified email (the list_members asset)."""
+    with connect() as con:
+        members, email, linkedin, domain, verified = con.execute(
+            """SELECT count(*), count(*) FILTER (WHERE has_email), count(*) FILTER (WHERE has_linkedin),
+                      count(*) FILTER (WHERE has_domain), count(*) FILTER (WHERE has_verified_email)
+               FROM target_list_members m JOIN lead_search l ON l.person_id = m.person_id
+               WHERE m.list_id = ?""", [list_id]).fetchone()
+
+    def share(n: int) -> float:
+        return round(n / members, 3) if members else 0.0
+
+    return {"members": members, "email_coverage": share(email), "linkedin_coverage": share(linkedin),
+            "domain_coverage": share(domain), "verified_share": share(verified)}

@@ -214,3 +214,23 @@ def remove_people(workspace_slug: str, name: str, person_ids: list[int]) -> int:
                     [target.id, [int(i) for i in person_ids]])
         after = con.execute("SELECT count(*) FROM target_list_members WHERE list_id = ?", [target.id]).fetchall()[0][0]
     return before - after
+
+
+def list_overview(workspace_slug: str | None = None) -> list[dict]:
+    """Every list (of one workspace, or all) with its member counts and coverage, from the list_stats
+    model: what the Lists page shows for each list."""
+    from outsignal_pipelines.store import connect
+
+    with connect() as con:
+        cursor = con.execute("SELECT * FROM list_stats WHERE ? IS NULL OR workspace_slug = ? "
+                             "ORDER BY workspace_slug, list_name", [workspace_slug, workspace_slug])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def list_ids() -> list[str]:
+    """Every list's id: the Dagster partitions there should be."""
+    from outsignal_pipelines.store import connect
+
+    with connect() as con:
+        return [r[0] for r in con.execute("SELECT id FROM target_lists ORDER BY id").fetchall()]

@@ -1,19 +1,21 @@
 """The notification outbox. A message is written in the same transaction as the decision it reports,
 then delivered at once; if Slack or the mail server is down it stays in the outbox and the Dagster
-sensor retries it with backoff. Nothing is lost, and a delivered message is never sent again."""
+sensor retries it with backoff. Nothing is lost, and a delivered message is never sent again.
+Targets come from the workspace and settings; the sending itself is clients/slack and clients/smtp."""
 
 from __future__ import annotations
 
 import json
-import os
-import smtplib
+import logging
 import threading
 from datetime import datetime, timedelta, timezone
-from email.message import EmailMessage
 from typing import Any
 
 import httpx
 
+from outsignal_pipelines import settings
+from outsignal_pipelines.clients import slack, smtp
+from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.store import connect, transaction
 
 MAX_ATTEMPTS = 8
@@ -31,73 +33,94 @@ def enqueue(con, kind: str, channel: str, payload: dict[str, Any], workspace: st
 
 
 def smtp_target() -> tuple[str, int] | None:
-    host = os.environ.get("OUTSIGNAL_SMTP_HOST")
-    port = os.environ.get("OUTSIGNAL_SMTP_PORT")
-    if host and port:
-        return host, int(port)
-    sandbox_port = os.environ.get("OUTSIGNAL_SANDBOX_SMTP_PORT")
-    if sandbox_port:
-        return "127.0.0.1", int(sandbox_port)
-    return None
+    return settings.smtp_server()
+
+
+def _pick_slack_url(payload: dict[str, Any], workspace_hook: str | None) -> str | None:
+    """The message's own webhook, else the workspace's, else the product's (or the sandbox sink)."""
+    return payload.get("webhook") or workspace_hook or settings.slack_webhook_url()
 
 
 def slack_url(workspace: str | None, payload: dict[str, Any]) -> str | None:
-    if payload.get("webhook"):
-        return payload["webhook"]
-    if workspace:
+    hook = None
+    if workspace and not payload.get("webhook"):
         with connect() as con:
             row = con.execute("SELECT slack_webhook_url FROM workspaces WHERE slug = ?", [workspace]).fetchall()
-        if row and row[0][0]:
-            return row[0][0]
-    if os.environ.get("OUTSIGNAL_SLACK_WEBHOOK_URL"):
-        return os.environ["OUTSIGNAL_SLACK_WEBHOOK_URL"]
-    sandbox = os.environ.get("OUTSIGNAL_SANDBOX_URL")
-    return f"{sandbox.rstrip('/')}/slack/webhook" if sandbox else None
+        hook = row[0][0] if row else None
+    return _pick_slack_url(payload, hook)
 
 
-def _send_email(payload: dict[str, Any]) -> None:
+def _send_email(payload: dict[str, Any]) -> str | None:
+    """Returns a note on recipients the server refused while accepting the others (the mail went out)."""
     target = smtp_target()
     if target is None:
-        raise RuntimeError("no SMTP server configured (OUTSIGNAL_SMTP_HOST/OUTSIGNAL_SMTP_PORT)")
-    message = EmailMessage()
-    message["From"] = os.environ.get("OUTSIGNAL_MAIL_FROM", "Outsignal <notifications@outsignal.example>")
-    message["To"] = ", ".join(payload["to"])
-    message["Subject"] = payload["subject"]
-    message.set_content(payload["text"])
-    with smtplib.SMTP(*target, timeout=10) as smtp:
-        smtp.send_message(message)
+        raise smtp.SmtpError("no SMTP server configured (OUTSIGNAL_SMTP_HOST/OUTSIGNAL_SMTP_PORT)")
+    refused = smtp.send_email(target, settings.mail_from(), payload["to"], payload["subject"], payload["text"])
+    return f"refused by the mail server: {', '.join(sorted(refused))}" if refused else None
 
 
 def _send_slack(url: str, payload: dict[str, Any]) -> None:
-    body = {"text": payload["text"], "blocks": payload.get("blocks") or [
-        {"type": "section", "text": {"type": "mrkdwn", "text": payload["text"]}}]}
-    response = httpx.post(url, json=body, timeout=10)
-    if response.status_code >= 300:
-        raise RuntimeError(f"Slack answered {response.status_code}")
+    slack.post_message(url, payload["text"], payload.get("blocks"))
+
+
+_DUE_COLUMNS = "o.id, o.workspace_slug, o.channel, o.payload, o.attempts, w.slack_webhook_url"
+_DUE_FROM = "notification_outbox o LEFT JOIN workspaces w ON w.slug = o.workspace_slug"
+# A message being sent is claimed by pushing its next attempt past this lease, so the retry sensor in
+# another process cannot send it a second time meanwhile; if the sender dies, the lease runs out and
+# the message is retried. Longer than one send can take (the clients time out after 10 s).
+CLAIM_SECONDS = 120
+
+
+def _claim(oid: int) -> bool:
+    """Take one due message for this sender, in one short transaction; False when another has it."""
+    now = _now()
+    with transaction() as con:
+        return bool(con.execute(
+            "UPDATE notification_outbox SET next_attempt_at = ? WHERE id = ? AND status <> 'sent' "
+            "AND coalesce(next_attempt_at, created_at) <= ? RETURNING id",
+            [now + timedelta(seconds=CLAIM_SECONDS), oid, now]).fetchall())
+
+
+def _send(channel: str, payload: dict[str, Any], workspace_hook: str | None) -> str | None:
+    if channel == "email":
+        return _send_email(payload)
+    url = _pick_slack_url(payload, workspace_hook)
+    if not url:
+        raise slack.SlackError("no Slack webhook configured for this workspace")
+    _send_slack(url, payload)
+    return None
+
+
+# A message is due when unsent, not out of attempts, and past its backoff.
+_DUE_NOW = "o.status <> 'sent' AND o.attempts < ? AND coalesce(o.next_attempt_at, o.created_at) <= ?"
+
+
+def due_messages(limit: int = 100) -> list[dict[str, int]]:
+    """Messages a delivery run should send now: [{id, attempts}] (the outbox sensor's trigger)."""
+    with connect() as con:
+        rows = con.execute(f"SELECT o.id, o.attempts FROM notification_outbox o WHERE {_DUE_NOW} ORDER BY o.id LIMIT ?",
+                           [MAX_ATTEMPTS, _now(), limit]).fetchall()
+    return [{"id": r[0], "attempts": r[1]} for r in rows]
 
 
 def deliver(ids: list[int] | None = None) -> dict[str, int]:
-    """Try to send the given messages (or every due one). Never raises: failures are recorded."""
+    """Try to send the given messages (or every due one). Never raises for a failed send: failures
+    are recorded with a backoff for the retry sensor."""
     with _delivery_lock:
         with connect() as con:
             if ids is not None:
-                rows = con.execute("SELECT id, workspace_slug, channel, payload, attempts FROM notification_outbox "
-                                   "WHERE id IN (SELECT unnest(?::BIGINT[])) AND status <> 'sent'", [ids]).fetchall()
+                rows = con.execute(f"SELECT {_DUE_COLUMNS} FROM {_DUE_FROM} "
+                                   "WHERE o.id IN (SELECT unnest(?::BIGINT[])) AND o.status <> 'sent' ORDER BY o.id",
+                                   [ids]).fetchall()
             else:
-                rows = con.execute("SELECT id, workspace_slug, channel, payload, attempts FROM notification_outbox "
-                                   "WHERE status <> 'sent' AND attempts < ? AND coalesce(next_attempt_at, created_at) <= ? "
-                                   "ORDER BY id LIMIT 100", [MAX_ATTEMPTS, _now()]).fetchall()
+                rows = con.execute(f"SELECT {_DUE_COLUMNS} FROM {_DUE_FROM} WHERE {_DUE_NOW} ORDER BY o.id LIMIT 100",
+                                   [MAX_ATTEMPTS, _now()]).fetchall()
         sent = failed = 0
-        for oid, workspace, channel, payload_json, attempts in rows:
-            payload = json.loads(payload_json)
+        for oid, _workspace, channel, payload_json, attempts, workspace_hook in rows:
+            if not _claim(oid):
+                continue
             try:
-                if channel == "email":
-                    _send_email(payload)
-                else:
-                    url = slack_url(workspace, payload)
-                    if not url:
-                        raise RuntimeError("no Slack webhook configured for this workspace")
-                    _send_slack(url, payload)
+                note = _send(channel, json.loads(payload_json), workspace_hook)
             except Exception as exc:  # noqa: BLE001 - any failure is recorded for the retry sensor
                 failed += 1
                 wait = timedelta(seconds=min(3600, 15 * 2**attempts))
@@ -109,14 +132,12 @@ def deliver(ids: list[int] | None = None) -> dict[str, int]:
                 sent += 1
                 with transaction() as con:
                     con.execute("UPDATE notification_outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, "
-                                "last_error = NULL WHERE id = ?", [_now(), oid])
+                                "last_error = ? WHERE id = ?", [_now(), note, oid])
         return {"sent": sent, "failed": failed}
 
 
 def _deliver_quietly(ids: list[int]) -> None:
     """Background delivery must never crash its thread: whatever fails stays in the outbox for the sensor."""
-    import logging
-
     try:
         deliver(ids)
     except Exception:  # noqa: BLE001 - e.g. the store is locked for longer than the timeout
@@ -151,3 +172,20 @@ def outbox(workspace: str | None = None, limit: int = 100) -> list[dict[str, Any
                              [workspace, workspace, limit])
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def sandbox_inbox() -> dict[str, list[dict[str, Any]]] | None:
+    """What the sandbox's SMTP and Slack sinks received (demo mode), or None when no sandbox runs here
+    and messages go to real Slack and SMTP."""
+    base = settings.sandbox_url()
+    if not base:
+        return None
+    try:
+        response = httpx.get(f"{base}/_sandbox/inbox", timeout=5, trust_env=False)
+        response.raise_for_status()
+        received = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise OperationError(f"The sandbox did not answer: {exc}") from exc
+    if not isinstance(received, dict):
+        raise OperationError("The sandbox answered something that is not its inbox")
+    return {"emails": list(received.get("emails") or []), "slack": list(received.get("slack") or [])}

@@ -207,12 +207,15 @@ def approvals(workspace: str, entity_id: str | None = None) -> list[dict[str, An
 
 
 def create_deploy(workspace: str, campaign_name: str, path: str, list_id: str | None = None,
-                  requested_by: str | None = None) -> dict[str, Any]:
-    with transaction() as con:
-        deploy_id = con.execute(
-            """INSERT INTO campaign_deploys (workspace_slug, list_id, campaign_name, path, requested_by)
-               VALUES (?, ?, ?, ?, ?) RETURNING id""",
-            [workspace, list_id, campaign_name, path, requested_by]).fetchall()[0][0]
+                  requested_by: str | None = None, con=None) -> dict[str, Any]:
+    """A pending deploy; inside the caller's transaction when `con` is given (then only its id)."""
+    sql = """INSERT INTO campaign_deploys (workspace_slug, list_id, campaign_name, path, requested_by)
+             VALUES (?, ?, ?, ?, ?) RETURNING id"""
+    params = [workspace, list_id, campaign_name, path, requested_by]
+    if con is not None:
+        return {"id": con.execute(sql, params).fetchall()[0][0]}
+    with transaction() as own:
+        deploy_id = own.execute(sql, params).fetchall()[0][0]
     return get_deploy(workspace, deploy_id)
 
 

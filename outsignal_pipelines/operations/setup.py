@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from outsignal_pipelines import settings
 from outsignal_pipelines.operations.sql_models import build_all
-from outsignal_pipelines.store import connect, ensure_schema, schema_version
+from outsignal_pipelines.store import connect, current_path, ensure_schema, schema_version, using
 
 
 @dataclass
@@ -24,4 +23,9 @@ def init_store() -> InitResult:
     applied = ensure_schema()
     with connect() as con:
         models = build_all(con)
-    return InitResult(str(settings.db_path()), schema_version(), applied, models)
+    return InitResult(str(current_path()), schema_version(), applied, models)
+
+
+def using_store(path: str):
+    """Bind the store for the operations called inside (a Dagster resource's path)."""
+    return using(path)

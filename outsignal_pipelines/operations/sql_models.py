@@ -149,3 +149,29 @@ def run_test(con: duckdb.DuckDBPyConnection, test: SqlTest, sample: int = 5) -> 
     except duckdb.Error as exc:
         raise SqlModelError(f"test {test.name} ({test.path.name}) failed to run: {exc}") from exc
     return count, rows
+
+
+def materialise(model: SqlModel) -> int:
+    """Build one model in its own transaction; returns its row count."""
+    from outsignal_pipelines.store import transaction
+
+    with transaction() as con:
+        rows = build_model(con, model)
+        if rows is None:
+            rows = con.execute(f"SELECT count(*) FROM {model.name}").fetchone()[0]
+    return rows
+
+
+def check(test: SqlTest) -> tuple[int, list[dict]]:
+    """Run one assert_*.sql: (failing rows, a sample of them)."""
+    from outsignal_pipelines.store import connect
+
+    with connect() as con:
+        return run_test(con, test)
+
+
+def project() -> tuple[dict[str, SqlModel], list[SqlTest]]:
+    """The models and tests of the configured dbt_like_sql folder (parsed once per process)."""
+    from outsignal_pipelines import settings
+
+    return cached_project(str(settings.sql_models_dir()))

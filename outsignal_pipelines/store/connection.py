@@ -7,13 +7,13 @@ exponential backoff for a bounded time, then fails naming the file and the holde
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -81,10 +81,7 @@ class _Linger:
 
     @staticmethod
     def seconds() -> float:
-        try:
-            return max(0.0, float(os.environ.get("OUTSIGNAL_DB_LINGER_SECONDS", "0")))
-        except ValueError:
-            return 0.0
+        return settings.db_linger_seconds()
 
     def touch(self, db: Path, con: duckdb.DuckDBPyConnection) -> None:
         seconds = self.seconds()
@@ -113,12 +110,30 @@ class _Linger:
 
 _LINGER = _Linger()
 
+# The store a Dagster resource (or a test) bound for the work below it; unset means settings' default.
+_bound_path: ContextVar[Path | None] = ContextVar("outsignal_store_path", default=None)
+
+
+def current_path() -> Path:
+    """The store that a connection opened here and now would use."""
+    return _bound_path.get() or settings.db_path()
+
+
+@contextmanager
+def using(path: Path | str) -> Iterator[None]:
+    """Every connection opened inside (in this thread or task) goes to `path`."""
+    token = _bound_path.set(Path(path))
+    try:
+        yield
+    finally:
+        _bound_path.reset(token)
+
 
 @contextmanager
 def connect(path: Path | str | None = None, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection that is always closed, on success and on error (so no lock outlives it, beyond
     the opt-in linger above)."""
-    db = Path(path) if path is not None else settings.db_path()
+    db = Path(path) if path is not None else current_path()
     con = _open(db, settings.lock_timeout_seconds() if timeout is None else timeout)
     try:
         yield con

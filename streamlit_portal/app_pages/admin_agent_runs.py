@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from outsignal_pipelines.agent.chat import agent_runs
+from outsignal_pipelines.operations.agent_runs import agent_runs
 from outsignal_pipelines.operations.workspaces import list_workspaces
 
 st.title("Agent runs")

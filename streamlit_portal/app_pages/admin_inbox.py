@@ -3,25 +3,23 @@ and the notification outbox with delivery status in any mode."""
 
 from __future__ import annotations
 
-import os
 import re
 
-import httpx
 import polars as pl
 import streamlit as st
 
-from outsignal_pipelines.operations.notifications import outbox
+from outsignal_pipelines.operations import OperationError
+from outsignal_pipelines.operations.notifications import outbox, sandbox_inbox
 
 st.title("Sandbox inbox")
-sandbox = os.environ.get("OUTSIGNAL_SANDBOX_URL")
-if not sandbox:
+try:
+    received = sandbox_inbox()
+except OperationError as exc:
+    st.error(str(exc))
+    received = {"emails": [], "slack": []}
+if received is None:
     st.info("No sandbox in this deployment: messages go to real Slack and SMTP. The outbox below shows them.")
 else:
-    try:
-        received = httpx.get(f"{sandbox.rstrip('/')}/_sandbox/inbox", timeout=5).json()
-    except httpx.HTTPError as exc:
-        st.error(f"The sandbox did not answer: {exc}")
-        received = {"emails": [], "slack": []}
     left, right = st.columns(2)
     with left:
         st.subheader(f"Email ({len(received['emails'])})")

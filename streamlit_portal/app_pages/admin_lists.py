@@ -7,11 +7,10 @@ import streamlit as st
 
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.export import csv_bytes, verification_gate
+from outsignal_pipelines.operations.lists import list_overview
 from outsignal_pipelines.operations.review import approvals, rework_list, send_list_to_review
 from outsignal_pipelines.operations.scoring import list_scores, score_distribution
 from outsignal_pipelines.operations.workspaces import list_workspaces
-from outsignal_pipelines.domain.icp_rules import band
-from outsignal_pipelines.store import query_df
 
 BAND_LABEL = {"green": "🟢 ≥70", "amber": "🟠 40–69", "grey": "⚪ <40", "unscored": "· unscored"}
 
@@ -21,11 +20,9 @@ if flash := st.session_state.pop("lists_flash", None):
 
 workspaces = {w.name: w.slug for w in list_workspaces()}
 choice = st.selectbox("Workspace", ["All workspaces", *workspaces], key="lists_workspace")
-stats = query_df("SELECT * FROM list_stats ORDER BY workspace_slug, list_name")
-if choice != "All workspaces":
-    stats = stats.filter(pl.col("workspace_slug") == workspaces[choice])
+stats = list_overview(None if choice == "All workspaces" else workspaces[choice])
 
-if stats.is_empty():
+if not stats:
     st.info("No lists yet. Import a CSV with `--list NAME`, or create one from People search.")
     st.stop()
 
@@ -112,7 +109,7 @@ def review_panel(row: dict) -> None:
         st.caption(f"{decision['created_at']:%Y-%m-%d %H:%M} {decision['approver_email']} {decision['decision']}{note}")
 
 
-for row in stats.to_dicts():
+for row in stats:
     with st.container(border=True):
         st.markdown(f"**{row['list_name']}** · {row['workspace_slug']} · `{row['status']}` · {row['members']:,} members")
         members = max(row["members"], 1)
@@ -141,11 +138,7 @@ for row in stats.to_dicts():
         review_panel(row)
         with st.expander("Members by ICP score"):
             scores = list_scores(row["list_id"], row["workspace_slug"], limit=200)
-            scores = scores.with_columns(
-                pl.when(pl.col("score").is_null()).then(pl.lit(BAND_LABEL["unscored"]))
-                .when(pl.col("score") >= 70).then(pl.lit(BAND_LABEL[band(70)]))
-                .when(pl.col("score") >= 40).then(pl.lit(BAND_LABEL[band(40)]))
-                .otherwise(pl.lit(BAND_LABEL[band(0)])).alias("band"))
+            scores = scores.with_columns(pl.col("band").replace_strict(BAND_LABEL, return_dtype=pl.String))
             st.dataframe(scores.select("band", "score", "name", "job_title", "company_name", "email_status",
                                        "confidence", "scorer", "reasoning"),
                          hide_index=True, width="stretch", key=f"scores_{row['list_id']}",

@@ -7,9 +7,8 @@ import streamlit as st
 
 from outsignal_pipelines.domain.vocabulary import SENIORITIES, VERTICALS
 from outsignal_pipelines.operations import OperationError
-from outsignal_pipelines.operations.scoring import update_icp, workspace_icp
+from outsignal_pipelines.operations.scoring import scoring_model, update_icp, workspace_icp
 from outsignal_pipelines.operations.workspaces import list_workspaces
-from outsignal_pipelines.clients.llm import configured_model
 
 st.title("Workspace settings")
 workspaces = {w.name: w.slug for w in list_workspaces()}
@@ -24,7 +23,7 @@ except OperationError as exc:
     st.error(str(exc))
     st.stop()
 
-model = configured_model()
+model = scoring_model()
 st.caption(f"Scores use the LLM scorer ({model})." if model else
            "No LLM configured (OUTSIGNAL_LLM_MODEL): scores use the rule scorer below.")
 countries = sorted(c.alpha_2 for c in pycountry.countries)

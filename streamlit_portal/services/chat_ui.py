@@ -6,9 +6,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from outsignal_pipelines import settings
 from outsignal_pipelines.agent.chat import Conversation, chat
 from outsignal_pipelines.operations.workspaces import list_workspaces
-from outsignal_pipelines.clients.llm import configured_model
 
 RESULT_COLUMNS = ["person_id", "full_name", "job_title", "company_name", "email", "email_status", "icp_score",
                   "location"]
@@ -39,7 +39,7 @@ def render_chat(key: str) -> None:
     if names:
         chosen = st.selectbox("Workspace", names, index=names.index(current), key=f"{key}_workspace")
         conv.workspace = workspaces[chosen]
-    model = configured_model()
+    model = settings.llm_model()
     st.caption(f"Planner: {'LLM ' + model if model else 'offline (no LLM configured): handles the everyday sentences'}")
     for entry in st.session_state.get("chat_log", []):
         with st.chat_message(entry["role"]):

@@ -39,6 +39,6 @@ def test_mcp_client_lists_tools_and_calls_search_and_create_list(seeded_store):
     found = _text(search)
     assert found["total"] > 0 and len(found["results"]) == 5
     assert _text(created)["created"] is True
-    from outsignal_pipelines.agent.chat import agent_runs
+    from outsignal_pipelines.operations.agent_runs import agent_runs
 
     assert [r["triggered_by"] for r in agent_runs("rise")][:2] == ["mcp", "mcp"]

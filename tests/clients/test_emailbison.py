@@ -107,3 +107,13 @@ def test_paginated_reads_wait_out_429_too(monkeypatch):
                     httpx.Response(200, json={"data": [{"name": "linkedin_url"}], "meta": {"last_page": 1}})])
     assert make(lambda r: next(answers)).custom_variables() == ["linkedin_url"]
     assert sleeps == [2.0]
+
+
+def test_default_base_url_is_the_configured_one_then_the_sandbox(monkeypatch):
+    monkeypatch.delenv("OUTSIGNAL_EMAILBISON_URL", raising=False)
+    with pytest.raises(eb.EmailBisonError, match="no EmailBison URL"):
+        eb.default_base_url()
+    monkeypatch.setenv("OUTSIGNAL_SANDBOX_URL", "http://127.0.0.1:8765/")
+    assert eb.default_base_url() == "http://127.0.0.1:8765/emailbison"
+    monkeypatch.setenv("OUTSIGNAL_EMAILBISON_URL", "https://bison.example/")
+    assert eb.default_base_url() == "https://bison.example"

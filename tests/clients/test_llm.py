@@ -81,3 +81,13 @@ def test_the_homepage_is_cut_to_3000_characters_and_lead_text_is_marked_untruste
 def test_classifier_answers_must_be_in_the_vocabulary(answer, expected):
     outcome = asyncio.run(llm.llm_classify("seniority", "Chief Vibes Officer", MODEL, scripted(answer)))
     assert outcome.value == expected
+
+
+def test_model_and_concurrency_are_configuration(monkeypatch):
+    monkeypatch.delenv("OUTSIGNAL_LLM_CONCURRENCY", raising=False)
+    assert llm.configured_model() is None and llm.concurrency_limit() == 8
+    monkeypatch.setenv("OUTSIGNAL_LLM_MODEL", "  openai/gpt-4o-mini ")
+    assert llm.configured_model() == "openai/gpt-4o-mini"
+    for raw, limit in (("3", 3), ("0", 1), ("lots", 8)):
+        monkeypatch.setenv("OUTSIGNAL_LLM_CONCURRENCY", raw)
+        assert llm.concurrency_limit() == limit

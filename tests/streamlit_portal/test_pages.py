@@ -286,3 +286,21 @@ def test_lists_page_deploys_an_approved_list_and_shows_history(seeded_store):
     at.button(key="deploy_rise.rise-q1").click().run()
     assert not at.exception and "requested (leads only)" in at.success[0].value
     assert any("status" in df.value.columns and (df.value["status"] == "pending").any() for df in at.dataframe)
+
+
+def test_inbox_page_shows_the_sandbox_sinks_and_the_outbox(seeded_store, mail_and_slack, monkeypatch):
+    from outsignal_pipelines.operations.notifications import deliver, notify
+    from outsignal_pipelines.store import transaction
+
+    with transaction() as con:
+        ids = notify(con, "rise", "list_approved", "Rise Q1 was approved.", "List approved")
+    deliver(ids)
+    at = _app().run()
+    at.switch_page("app_pages/admin_inbox.py").run()
+    assert not at.exception
+    assert any(s.value.startswith("Slack (1)") for s in at.subheader)
+    assert any("Rise Q1 was approved" in i.value for i in at.info)
+    assert (at.dataframe[0].value["status"] == "sent").all()
+    monkeypatch.delenv("OUTSIGNAL_SANDBOX_URL")
+    at.run()
+    assert not at.exception and "No sandbox in this deployment" in at.info[0].value

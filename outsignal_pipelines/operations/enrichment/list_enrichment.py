@@ -11,6 +11,7 @@ from typing import Any
 
 from outsignal_pipelines.operations import NotFound
 from outsignal_pipelines.operations.lists import resolve_list
+from outsignal_pipelines.operations.enrichment.ledger import spent_today
 from outsignal_pipelines.operations.enrichment.waterfall import RunReport, Waterfall, WaterfallConfig, run_bounded
 from outsignal_pipelines.store import connect, transaction
 
@@ -123,12 +124,75 @@ def _reload(ids: list[int]) -> list[dict]:
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
+# The two rules the schedules and the enrichment itself share, written once.
+REVERIFY_AFTER_DAYS = 90
+_NEEDS_ENRICHMENT = """NOT EXISTS (SELECT 1 FROM enrichment_log e WHERE e.entity_type = 'person'
+                         AND e.entity_id = {person}.id AND e.outcome IN ('found', 'not_found'))"""
+_STALE_VALID = "{person}.email_status = 'valid' AND {person}.verified_at < current_timestamp - to_days(?)"
+
+
 def _stale(ids: list[int], days: int) -> set[int]:
     with connect() as con:
         rows = con.execute(
-            """SELECT id FROM people WHERE id IN (SELECT unnest(?::BIGINT[])) AND email_status = 'valid'
-               AND verified_at < current_timestamp - to_days(?)""", [ids, int(days)]).fetchall()
+            f"""SELECT id FROM people p WHERE id IN (SELECT unnest(?::BIGINT[]))
+                AND {_STALE_VALID.format(person="p")}""", [ids, int(days)]).fetchall()
     return {r[0] for r in rows}
+
+
+def lists_needing_enrichment() -> list[str]:
+    """Lists still being built that have members no finder has answered for yet (the nightly run)."""
+    with connect() as con:
+        rows = con.execute(
+            f"""SELECT DISTINCT l.id FROM target_lists l JOIN target_list_members m ON m.list_id = l.id
+                JOIN people p ON p.id = m.person_id
+                WHERE l.status = 'building' AND {_NEEDS_ENRICHMENT.format(person="p")} ORDER BY l.id""").fetchall()
+    return [r[0] for r in rows]
+
+
+def lists_needing_reverification(days: int = REVERIFY_AFTER_DAYS) -> list[str]:
+    """Lists about to be deployed whose 'valid' emails were verified more than `days` ago (weekly)."""
+    with connect() as con:
+        rows = con.execute(
+            f"""SELECT DISTINCT l.id FROM target_lists l JOIN target_list_members m ON m.list_id = l.id
+                JOIN people p ON p.id = m.person_id
+                WHERE l.status IN ('pending_review', 'approved') AND {_STALE_VALID.format(person="p")}
+                ORDER BY l.id""", [int(days)]).fetchall()
+    return [r[0] for r in rows]
+
+
+def duplicate_member_emails(list_id: str) -> list[str]:
+    """Email addresses that appear more than once among a list's members (should be none)."""
+    with connect() as con:
+        rows = con.execute(
+            """SELECT p.email FROM target_list_members m JOIN people p ON p.id = m.person_id
+               WHERE m.list_id = ? AND p.email IS NOT NULL GROUP BY 1 HAVING count(*) > 1""", [list_id]).fetchall()
+    return [r[0] for r in rows]
+
+
+def spend_status(workspace: str) -> dict[str, float]:
+    """Today's provider spend of a workspace against its daily cap."""
+    return {"spent_today_usd": round(spent_today(workspace), 4), "cap_usd": workspace_config(workspace).daily_cap_usd}
+
+
+PROVIDER_FIELDS = ("calls", "paid_calls", "cost_usd", "found", "not_found", "errors", "skipped_by_dedup")
+
+
+def step_summary(report: RunReport, step: str, list_id: str) -> dict[str, Any]:
+    """What one enrichment step did, in the shape run requests add up across steps."""
+    summary: dict[str, Any] = {
+        "paid_calls": report.paid_calls, "cost_usd": round(report.cost_usd, 6),
+        "skipped_by_dedup": report.skipped_by_dedup, "cap_reached": report.cap_reached,
+        "by_provider": {name: {f: round(getattr(stats, f), 6) for f in PROVIDER_FIELDS}
+                        for name, stats in sorted(report.by_provider.items())}}
+    if step == "people":
+        summary.update(people=report.people, emails_found=report.emails_found)
+    elif step == "companies":
+        summary["companies"] = report.companies
+    else:
+        coverage = list_coverage(list_id)
+        summary.update(verified=report.verified, verified_valid=coverage.get("verified_valid", 0),
+                       with_email=coverage.get("with_email", 0))
+    return summary
 
 
 def list_coverage(list_id: str) -> dict[str, Any]:

@@ -11,7 +11,6 @@ bucket → the call, retried on 429 (honouring Retry-After / reset headers), 5xx
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import time
 import uuid
@@ -19,17 +18,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from outsignal_pipelines import settings
 from outsignal_pipelines.domain.vocabulary import canonical_vertical, seniority_from_title
-from outsignal_pipelines.clients import base
-from outsignal_pipelines.clients.vendors import (
-    AIArkClient,
-    FindyMailClient,
-    FirecrawlClient,
-    LeadMagicClient,
-    MillionVerifierClient,
-    PersonInput,
-    ProspeoClient,
-)
+from outsignal_pipelines.clients import base, registry
+from outsignal_pipelines.clients.base import PersonInput
 from outsignal_pipelines.operations.enrichment.ledger import (
     LedgerWriter,
     LogEntry,
@@ -39,23 +31,20 @@ from outsignal_pipelines.operations.enrichment.ledger import (
     spent_today,
 )
 
+# Product defaults; which vendors can find or verify at all is the registry's to say.
 DEFAULT_FINDER_ORDER = ("aiark", "prospeo", "leadmagic", "findymail")
-FINDERS = DEFAULT_FINDER_ORDER
-VERIFIERS = ("millionverifier", "leadmagic", "findymail")
-DEFAULT_DAILY_CAP_USD = 10.0
+DEFAULT_VERIFIER = "millionverifier"
+DEFAULT_DAILY_CAP_USD = settings.DEFAULT_DAILY_CAP_USD
 
 
 def default_daily_cap() -> float:
-    try:
-        return float(os.environ.get("OUTSIGNAL_DAILY_CAP_USD", DEFAULT_DAILY_CAP_USD))
-    except ValueError:
-        return DEFAULT_DAILY_CAP_USD
+    return settings.daily_cap_usd()
 
 
 @dataclass
 class WaterfallConfig:
     finder_order: tuple[str, ...] = DEFAULT_FINDER_ORDER
-    verifier: str = "millionverifier"
+    verifier: str = DEFAULT_VERIFIER
     daily_cap_usd: float = field(default_factory=default_daily_cap)
     force: bool = False                 # ask again even when the ledger has an answer
     concurrency: int = 32
@@ -68,11 +57,13 @@ class WaterfallConfig:
     transports: dict[str, Any] = field(default_factory=dict)  # test seam: vendor → httpx transport
 
     def __post_init__(self) -> None:
-        unknown = [f for f in self.finder_order if f not in FINDERS]
+        finders = registry.names_with(registry.FIND_EMAIL)
+        unknown = [f for f in self.finder_order if f not in finders]
         if unknown:
-            raise ValueError(f"unknown email finder(s) {unknown}; choose from {', '.join(FINDERS)}")
-        if self.verifier not in VERIFIERS:
-            raise ValueError(f"unknown verifier {self.verifier!r}; choose from {', '.join(VERIFIERS)}")
+            raise ValueError(f"unknown email finder(s) {unknown}; choose from {', '.join(finders)}")
+        verifiers = registry.names_with(registry.VERIFY_EMAIL)
+        if self.verifier not in verifiers:
+            raise ValueError(f"unknown verifier {self.verifier!r}; choose from {', '.join(verifiers)}")
 
 
 @dataclass
@@ -139,16 +130,6 @@ class TokenBucket:
                 await asyncio.sleep((1 - self.tokens) / self.rate)
 
 
-# Provider steps as logged in enrichment_log.provider → the vendor that is called and paid.
-STEP_VENDOR = {
-    "aiark": "aiark", "aiark-company": "aiark", "prospeo": "prospeo", "leadmagic": "leadmagic",
-    "leadmagic-verify": "leadmagic", "findymail": "findymail", "findymail-verify": "findymail",
-    "firecrawl": "firecrawl", "millionverifier": "millionverifier",
-}
-_CLIENTS = {"prospeo": ProspeoClient, "aiark": AIArkClient, "leadmagic": LeadMagicClient,
-            "findymail": FindyMailClient, "firecrawl": FirecrawlClient, "millionverifier": MillionVerifierClient}
-
-
 class Waterfall:
     def __init__(self, workspace: str, config: WaterfallConfig | None = None, run_id: str | None = None):
         self.workspace = workspace
@@ -192,20 +173,21 @@ class Waterfall:
         if vendor in self.report.disabled:
             return None
         if vendor not in self._clients:
+            spec = registry.vendor(vendor)
             try:
-                self._clients[vendor] = _CLIENTS[vendor](timeout=self.config.timeout,
-                                                         transport=self.config.transports.get(vendor))
+                self._clients[vendor] = spec.client(timeout=self.config.timeout,
+                                                    transport=self.config.transports.get(vendor))
             except base.ProviderNotConfigured as exc:
                 self.report.disabled[vendor] = str(exc)
                 return None
-            self._buckets[vendor] = TokenBucket(base.rate_limit(vendor))
+            self._buckets[vendor] = TokenBucket(spec.rate_limit())
         return self._clients[vendor]
 
     # ------------------------------------------------------------ one guarded call
 
     async def call(self, step: str, entity_type: str, entity_id: int, request_key: str,
                    fn: Callable[[Any], Awaitable[base.ProviderResult]]) -> base.ProviderResult | None:
-        vendor = STEP_VENDOR[step]
+        vendor = registry.vendor_for_step(step).name
         stats = self._stats(step)
         key = gate_key(entity_type, entity_id, step, request_key)
         if not self.config.force and key in self._answers:
@@ -216,7 +198,7 @@ class Waterfall:
         if client is None:
             stats.skipped_disabled += 1
             return None
-        estimate = base.cost_usd(vendor, 1.0)
+        estimate = registry.cost_usd(vendor, 1.0)
         async with self._lock:
             if self._spent + self._reserved + estimate > self.config.daily_cap_usd + 1e-9:
                 self.report.cap_reached = True
@@ -232,7 +214,7 @@ class Waterfall:
             await self.ledger.log(LogEntry(entity_type, entity_id, step, request_key, "error", error=error,
                                            workspace_slug=self.workspace, run_id=self.report.run_id))
             return None
-        cost = base.cost_usd(vendor, result.credits)
+        cost = registry.cost_usd(vendor, result.credits)
         async with self._lock:
             self._spent += cost
         stats.cost_usd += cost
@@ -297,11 +279,9 @@ class Waterfall:
     async def verify(self, person_id: int, email: str, round_key: str = "") -> str | None:
         """The verifier's status for an address (ledger-gated like every paid call). A re-verification
         passes a `round_key` (e.g. the date), which makes it a new question."""
-        verifier = self.config.verifier
-        step = {"leadmagic": "leadmagic-verify", "findymail": "findymail-verify"}.get(verifier, verifier)
-        method = {"millionverifier": lambda c: c.verify(email), "leadmagic": lambda c: c.validate(email),
-                  "findymail": lambda c: c.verify(email)}[verifier]
-        result = await self.call(step, "person", person_id, f"verify:{email}{round_key}", method)
+        role = registry.vendor(self.config.verifier).role(registry.VERIFY_EMAIL)
+        result = await self.call(role.step, "person", person_id, f"verify:{email}{round_key}",
+                                 lambda c: role.call(c, email))
         if result is None:
             return None
         self.report.verified += 1
@@ -367,24 +347,18 @@ class Waterfall:
             self.ledger.merge(merge)
 
     def _finder_call(self, finder: str, q: PersonInput):
-        """(request key, call) for a finder, or None when we lack what it needs (skipped at no cost)."""
-        name_key = (f"name:{q.first_name}|{q.last_name}|{q.company_domain or q.company_name}".lower()
-                    if q.has_name and (q.company_domain or q.company_name) else None)
-        if finder == "aiark":
-            if not q.linkedin_url:
-                return None
-            return f"li:{q.linkedin_url}", lambda c: c.export_person(q)
-        if finder == "prospeo":
-            if q.linkedin_url:
-                return f"li:{q.linkedin_url}", lambda c: c.enrich_person(q)
-            return (name_key, lambda c: c.enrich_person(q)) if name_key else None
-        if finder == "leadmagic":
-            return (name_key, lambda c: c.find_email(q)) if name_key else None
-        if finder == "findymail":
-            if q.linkedin_url:
-                return f"li:{q.linkedin_url}", lambda c: c.find(q)
-            return (name_key, lambda c: c.find(q)) if name_key else None
-        raise ValueError(finder)
+        """(request key, call) for a finder, or None when we lack what it needs (skipped at no cost).
+        The key is the question in the ledger: the first input, in the finder's order, that we have."""
+        role = registry.vendor(finder).role(registry.FIND_EMAIL)
+        if role is None:
+            raise ValueError(finder)
+        keys = {
+            registry.BY_LINKEDIN: f"li:{q.linkedin_url}" if q.linkedin_url else None,
+            registry.BY_NAME: (f"name:{q.first_name}|{q.last_name}|{q.company_domain or q.company_name}".lower()
+                               if q.has_name and (q.company_domain or q.company_name) else None),
+        }
+        key = next((keys[way] for way in role.asks_by if keys[way]), None)
+        return (key, lambda c: role.call(c, q)) if key else None
 
     async def verify_person(self, person: dict[str, Any], force_reverify: bool = False) -> None:
         """Verification only (for imported or stale emails)."""
@@ -405,16 +379,17 @@ class Waterfall:
     async def enrich_company(self, company: dict[str, Any]) -> None:
         cid, domain = int(company["id"]), company["domain"]
         merge = Merge("company", cid)
-        if not (company.get("industry") and company.get("headcount") and company.get("description")):
-            result = await self.call("aiark-company", "company", cid, f"domain:{domain}", lambda c: c.company(domain))
+        profile = registry.first_role(registry.COMPANY_DATA)
+        crawl = registry.first_role(registry.CRAWL)
+        if profile and not (company.get("industry") and company.get("headcount") and company.get("description")):
+            result = await self.call(profile.step, "company", cid, f"domain:{domain}", lambda c: profile.call(c, domain))
             if result is not None and result.found:
                 fields = dict(result.fields)
                 fields["industry"] = canonical_vertical(fields.get("industry"))
                 merge.fields.update({k: v for k, v in fields.items() if v not in (None, "")
                                      and company.get(k) in (None, "")})
-        if not company.get("crawl_markdown"):
-            result = await self.call("firecrawl", "company", cid, f"homepage:{domain}",
-                                     lambda c: c.scrape_homepage(domain))
+        if crawl and not company.get("crawl_markdown"):
+            result = await self.call(crawl.step, "company", cid, f"homepage:{domain}", lambda c: crawl.call(c, domain))
             if result is not None and result.found and result.fields.get("crawl_markdown"):
                 merge.fields["crawl_markdown"] = result.fields["crawl_markdown"]
                 merge.crawled = True

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from outsignal_pipelines.clients import registry
 from outsignal_pipelines.operations.enrichment.list_enrichment import enrich_list
 from outsignal_pipelines.operations.lists import add_members, ensure_list
 from outsignal_pipelines.operations.enrichment.waterfall import WaterfallConfig
@@ -177,8 +178,8 @@ def test_enriching_rise_q1_twice_pays_nothing_the_second_time(seeded_store, sand
 
 def _enrich_in_child(db: str, sandbox_url: str) -> None:
     os.environ.update(OUTSIGNAL_DB=db, OUTSIGNAL_SANDBOX_URL=sandbox_url)
-    for vendor in ("PROSPEO", "AIARK", "LEADMAGIC", "FINDYMAIL", "FIRECRAWL", "MILLIONVERIFIER"):
-        os.environ[f"OUTSIGNAL_{vendor}_RPS"] = "1000"
+    for env in registry.env_names():
+        os.environ[f"OUTSIGNAL_{env}_RPS"] = "1000"
     enrich_list("rise", "Rise Q1", config=WaterfallConfig(concurrency=4))
 
 
@@ -189,8 +190,7 @@ def test_a_run_killed_midway_pays_nothing_twice_when_rerun(seeded_store, sandbox
 
     baseline_db = seeded_store.parent / "baseline.duckdb"
     shutil.copy(seeded_store, baseline_db)
-    sandbox.configure(**{v: {"latency_ms": 40} for v in ("aiark", "prospeo", "leadmagic", "findymail",
-                                                          "firecrawl", "millionverifier")})
+    sandbox.configure(**{v: {"latency_ms": 40} for v in registry.VENDORS})
     ctx = mp.get_context("spawn")
     proc = ctx.Process(target=_enrich_in_child, args=(str(baseline_db), sandbox.url))
     proc.start()
@@ -199,8 +199,7 @@ def test_a_run_killed_midway_pays_nothing_twice_when_rerun(seeded_store, sandbox
     full_cost = sandbox.credits()
     sandbox_reset = __import__("httpx").post(f"{sandbox.url}/_sandbox/reset", timeout=10)
     sandbox_reset.raise_for_status()
-    sandbox.configure(**{v: {"latency_ms": 40} for v in ("aiark", "prospeo", "leadmagic", "findymail",
-                                                          "firecrawl", "millionverifier")})
+    sandbox.configure(**{v: {"latency_ms": 40} for v in registry.VENDORS})
 
     proc = ctx.Process(target=_enrich_in_child, args=(str(seeded_store), sandbox.url))
     proc.start()

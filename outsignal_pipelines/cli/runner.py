@@ -1,0 +1,208 @@
+"""Runs the product: the Dagster webserver + daemon and the Streamlit app as child processes, each in
+its own process group so one Ctrl-C (or SIGTERM) stops all of them cleanly.
+
+`dagster dev` ignores SIGINT when started as a background job without job control, so children are
+started with start_new_session=True and stopped by signalling their whole group.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from outsignal_pipelines import settings
+
+DAGSTER_YAML = """\
+# Written by `outsignal demo`/`serve`. Dagster keeps runs, partitions and sensor cursors here.
+telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 4
+  pools:
+    default_limit: 1
+run_monitoring:
+  enabled: true
+  free_slots_after_run_end_seconds: 60
+"""
+
+
+@dataclass
+class ServeConfig:
+    host: str = "127.0.0.1"
+    dagster_port: int = 3000
+    streamlit_port: int = 8501
+    sandbox_port: int = 8765
+    smtp_port: int = 8025
+    dagster_home: Path = field(default_factory=lambda: Path(".dagster_home"))
+    ready_timeout: float = 180.0
+
+    @classmethod
+    def from_env(cls) -> ServeConfig:
+        return cls(
+            host=settings.bind_host(),
+            dagster_port=settings.dagster_port(),
+            streamlit_port=settings.streamlit_port(),
+            sandbox_port=settings.sandbox_port(),
+            smtp_port=settings.sandbox_smtp_port_for_serving(),
+            dagster_home=settings.dagster_home_for_serving(),
+        )
+
+    @property
+    def dagster_url(self) -> str:
+        return f"http://{self.host}:{self.dagster_port}"
+
+    @property
+    def streamlit_url(self) -> str:
+        return f"http://{self.host}:{self.streamlit_port}"
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"http://{self.host}:{self.sandbox_port}"
+
+
+def prepare_dagster_home(path: Path) -> Path:
+    home = path.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    return home
+
+
+SANDBOX_RPS = "50"  # the sandbox has no vendor limits unless configured; keep demo runs quick
+# TODO registry: take these from outsignal_pipelines.clients.registry once it exists (one entry per vendor).
+SANDBOX_RATE_LIMITED_VENDORS = ("PROSPEO", "AIARK", "LEADMAGIC", "FINDYMAIL", "FIRECRAWL", "MILLIONVERIFIER")
+STREAMLIT_DB_LINGER_SECONDS = "1"  # the app server is a long-lived reader: keep DuckDB warm between queries
+
+
+def child_env(config: ServeConfig, with_sandbox: bool = False) -> dict[str, str]:
+    """The environment every child gets: ours, pointed at this store, Dagster home and (optionally) the
+    sandbox; an operator's own settings win wherever only a default is meant."""
+    overrides = {"OUTSIGNAL_PORTAL_URL": config.streamlit_url,
+                 "DAGSTER_HOME": str(prepare_dagster_home(config.dagster_home)),
+                 "OUTSIGNAL_DB": str(settings.db_path().resolve()),
+                 "PYTHONUNBUFFERED": "1"}
+    defaults = {"LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    if with_sandbox:
+        overrides["OUTSIGNAL_SANDBOX_URL"] = config.sandbox_url
+        overrides["OUTSIGNAL_SANDBOX_SMTP_PORT"] = str(config.smtp_port)
+        defaults["OUTSIGNAL_DEMO"] = "1"  # demo admin password "demo" unless OUTSIGNAL_ADMIN_PASSWORD is set
+        defaults.update({f"OUTSIGNAL_{vendor}_RPS": SANDBOX_RPS for vendor in SANDBOX_RATE_LIMITED_VENDORS})
+    return settings.child_environment(overrides, defaults)
+
+
+def _bin(name: str) -> str:
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
+def dagster_command(config: ServeConfig) -> list[str]:
+    return [_bin("dagster"), "dev", "-w", str(settings.project_root() / "workspace.yaml"),
+            "-h", config.host, "-p", str(config.dagster_port)]
+
+
+def sandbox_command(config: ServeConfig) -> list[str]:
+    return [_bin("outsignal"), "sandbox", "--host", config.host, "--port", str(config.sandbox_port),
+            "--smtp-port", str(config.smtp_port)]
+
+
+def streamlit_command(config: ServeConfig) -> list[str]:
+    return [_bin("streamlit"), "run", str(settings.project_root() / "streamlit_portal" / "streamlit_app.py"),
+            "--server.headless", "true", "--server.port", str(config.streamlit_port),
+            "--server.address", config.host, "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none"]
+
+
+def wait_until_ready(url: str, deadline: float, alive: Callable[[], bool]) -> bool:
+    while time.monotonic() < deadline:
+        if not alive():
+            return False
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def stop(processes: dict[str, subprocess.Popen], grace: float = 20.0) -> None:
+    for proc in processes.values():
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + grace
+    for proc in processes.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+
+
+def serve(config: ServeConfig, say: Callable[[str], None] = print, with_sandbox: bool = True) -> int:
+    """Start everything, print the URLs, and block until Ctrl-C / SIGTERM or a child dies. With the
+    sandbox on, every provider client in every child talks to it (no key, no spend)."""
+    env = child_env(config, with_sandbox)
+    processes: dict[str, subprocess.Popen] = {}
+    stopping = False
+
+    def on_signal(signum, _frame):  # noqa: ANN001
+        nonlocal stopping
+        stopping = True
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        cwd = settings.project_root()
+        if with_sandbox:
+            processes["sandbox"] = subprocess.Popen(sandbox_command(config), env=env, cwd=cwd, start_new_session=True)
+        processes["dagster"] = subprocess.Popen(dagster_command(config), env=env, cwd=cwd, start_new_session=True)
+        streamlit_env = dict(env)
+        streamlit_env.setdefault("OUTSIGNAL_DB_LINGER_SECONDS", STREAMLIT_DB_LINGER_SECONDS)
+        processes["streamlit"] = subprocess.Popen(streamlit_command(config), env=streamlit_env, cwd=cwd,
+                                                  start_new_session=True)
+        deadline = time.monotonic() + config.ready_timeout
+        checks = {"dagster": f"{config.dagster_url}/server_info",
+                  "streamlit": f"{config.streamlit_url}/_stcore/health"}
+        if with_sandbox:
+            checks["sandbox"] = f"{config.sandbox_url}/_sandbox/health"
+        for name, url in checks.items():
+            if not wait_until_ready(url, deadline, lambda n=name: processes[n].poll() is None and not stopping):
+                if stopping:
+                    return 0
+                say(f"error: {name} did not become ready at {url}")
+                return 1
+        say("")
+        say("Outsignal Lead Engine is running:")
+        say(f"  Admin app + client portal (Streamlit): {config.streamlit_url}")
+        say(f"  Pipelines (Dagster UI):                {config.dagster_url}")
+        say(f"  Lead store:                            {env['OUTSIGNAL_DB']}")
+        if with_sandbox:
+            say(f"  Sandbox vendor APIs (no real spend):   {config.sandbox_url}/_sandbox/usage")
+        say("Press Ctrl-C to stop.")
+        while not stopping:
+            for name, proc in processes.items():
+                if proc.poll() is not None:
+                    say(f"error: {name} exited with code {proc.returncode}; stopping the rest")
+                    return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        say("stopping...")
+        stop(processes)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

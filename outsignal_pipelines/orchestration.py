@@ -1,0 +1,140 @@
+"""Hands a filed run request to Dagster, the same way for every face (page, CLI, chat, MCP).
+
+When the Dagster daemon runs (`make demo`, `outsignal serve`), its `run_requests` sensor launches the
+request through the run queue, and the face only follows the request's progress. When no daemon runs,
+the asking process executes the run itself, in-process, recorded in the same instance under
+DAGSTER_HOME, so it shows in the Dagster UI with its logs and materialisations either way. The
+per-list lock is claimed when the request is filed (operations.run_requests), so both paths share it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+
+from outsignal_pipelines import settings
+from outsignal_pipelines.operations import progress, run_requests
+from outsignal_pipelines.operations.run_requests import RunRequest
+
+DAEMON_FRESH_SECONDS = 60.0
+
+# The instance's configuration: runs queue with at most one run per list (the tag every run of a
+# request carries) and per-pool limits, so many runs together stay inside each vendor's rate limit.
+DAGSTER_YAML = """\
+# Written by Outsignal. Dagster keeps runs, partitions and sensor cursors here.
+telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 4
+    tag_concurrency_limits:
+      - key: "outsignal/list"
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
+  pools:
+    default_limit: 1
+run_monitoring:
+  enabled: true
+  free_slots_after_run_end_seconds: 60
+"""
+
+Progress = Callable[[int, int], None]
+
+
+def dagster_home() -> Path:
+    """DAGSTER_HOME, else the project's .dagster_home; created with our dagster.yaml when missing."""
+    home = (settings.dagster_home() or settings.project_root() / ".dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    return home
+
+
+@contextmanager
+def instance() -> Iterator[dg.DagsterInstance]:
+    with dg.DagsterInstance.from_config(str(dagster_home())) as inst:
+        yield inst
+
+
+def daemon_running(inst: dg.DagsterInstance) -> bool:
+    """Whether a daemon's sensor loop has reported in lately (it launches queued requests)."""
+    try:
+        beat = inst.get_daemon_heartbeats().get("SENSOR")
+    except Exception:  # noqa: BLE001 - an instance without heartbeats has no daemon
+        return False
+    return beat is not None and time.time() - beat.timestamp < DAEMON_FRESH_SECONDS
+
+
+def submit(request: RunRequest, on_progress: Progress | None = None, wait: bool = True) -> RunRequest:
+    """Run the request: through the daemon's queue when one runs (following it when `wait`), else
+    in this process. Returns the request as it stands afterwards."""
+    with instance() as inst:
+        if daemon_running(inst):
+            if not wait:
+                return run_requests.get_request(request.id)
+            return run_requests.wait_for(request.id, on_progress)
+        return execute(request, inst, on_progress)
+
+
+def execute(request: RunRequest, inst: dg.DagsterInstance, on_progress: Progress | None = None) -> RunRequest:
+    """Execute the request's run in this process, recorded in `inst`."""
+    from outsignal_pipelines.definitions import loaded
+    from outsignal_pipelines.defs.lists.partitions import TARGET_LISTS
+    from outsignal_pipelines.defs.runs.targets import run_target
+
+    target = run_target(request)
+    job = loaded().resolve_job_def(target.job_name)
+    if target.partition_key and not inst.has_dynamic_partition(TARGET_LISTS, target.partition_key):
+        inst.add_dynamic_partitions(TARGET_LISTS, [target.partition_key])
+    config = {**target.run_config, "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    with progress.reporting_to(on_progress):
+        result = job.execute_in_process(run_config=config, instance=inst, partition_key=target.partition_key,
+                                        tags=target.tags, raise_on_error=False)
+    after = run_requests.get_request(request.id)
+    if not result.success and not after.finished:
+        after = run_requests.fail(request.id, _failure(result) or f"Dagster run {result.run_id} failed")
+    return after
+
+
+def _failure(result: dg.ExecuteInProcessResult) -> str:
+    messages = [e.event_specific_data.error.message.strip().splitlines()[-1]
+                for e in result.all_events if e.is_step_failure and e.event_specific_data.error]
+    return "; ".join(messages)
+
+
+def run_ids_for_partition(list_id: str) -> list[str]:
+    """Dagster runs recorded for a list's partition (newest first): what the Dagster UI lists."""
+    with instance() as inst:
+        records = inst.get_run_records(filters=dg.RunsFilter(tags={"dagster/partition": list_id}))
+    return [r.dagster_run.run_id for r in records]
+
+
+def run(workspace: str, kind: str, list_name: str | None = None, *, params: dict | None = None,
+        requested_by: str, wait: bool = True, on_progress: Progress | None = None) -> RunRequest:
+    """File a request for a list (refused while the list is busy) and run it: what every face calls
+    to enrich, score or export."""
+    from outsignal_pipelines.operations.lists import resolve_list
+
+    target = resolve_list(workspace, list_name)
+    request = run_requests.request_run(workspace, kind, target=target, params=params, requested_by=requested_by)
+    return submit(request, on_progress, wait)
+
+
+def deploy(workspace: str, list_name: str | None = None, campaign: str | None = None, *, requested_by: str,
+           wait: bool = False, on_progress: Progress | None = None) -> dict:
+    """File a deploy (or find the one already pending) and hand its run request to Dagster."""
+    from outsignal_pipelines.operations.deploy import request_deploy
+    from outsignal_pipelines.operations.review import get_deploy
+
+    record = request_deploy(workspace, list_name, campaign, requested_by=requested_by)
+    if record.get("request_id"):
+        request = run_requests.get_request(record["request_id"])
+        if not request.finished:
+            submit(request, on_progress, wait)
+    return {**get_deploy(workspace, record["id"]), "request_id": record.get("request_id")}
