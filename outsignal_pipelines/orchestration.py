@@ -46,14 +46,21 @@ run_monitoring:
 Progress = Callable[[int, int], None]
 
 
-def dagster_home() -> Path:
-    """DAGSTER_HOME, else the project's .dagster_home; created with our dagster.yaml when missing."""
-    home = (settings.dagster_home() or settings.project_root() / ".dagster_home").resolve()
+def prepare_home(path: Path) -> Path:
+    """Create the instance folder with our dagster.yaml; a config we wrote earlier is brought up to
+    date, one an operator wrote is left alone."""
+    home = path.resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
+    current = config.read_text(encoding="utf-8") if config.exists() else None
+    if current is None or (current != DAGSTER_YAML and current.startswith("# Written by")):
         config.write_text(DAGSTER_YAML, encoding="utf-8")
     return home
+
+
+def dagster_home() -> Path:
+    """DAGSTER_HOME, else the project's .dagster_home."""
+    return prepare_home(settings.dagster_home() or settings.project_root() / ".dagster_home")
 
 
 @contextmanager

@@ -150,7 +150,9 @@ def sandbox(_sandbox_server, monkeypatch) -> _Sandbox:
 
     httpx.post(f"{_sandbox_server}/_sandbox/reset", timeout=10).raise_for_status()
     monkeypatch.setenv("OUTSIGNAL_SANDBOX_URL", _sandbox_server)
-    for vendor in ("PROSPEO", "AIARK", "LEADMAGIC", "FINDYMAIL", "FIRECRAWL", "MILLIONVERIFIER"):
+    from outsignal_pipelines.clients.registry import env_names
+
+    for vendor in env_names():
         monkeypatch.delenv(f"OUTSIGNAL_{vendor}_URL", raising=False)
         monkeypatch.delenv(f"{vendor}_API_KEY", raising=False)
         monkeypatch.setenv(f"OUTSIGNAL_{vendor}_RPS", "1000")

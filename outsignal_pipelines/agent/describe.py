@@ -10,6 +10,8 @@ def describe(name: str, args: dict[str, Any], result: dict[str, Any]) -> str:
     """A short plain answer for a tool result; the tables carry the detail."""
     if "error" in result:
         return f"I couldn't do that: {result['error']}"
+    if result.get("note"):
+        return f"Started: {result['note']}. Ask me again to see how it ended."
     if result.get("requires_confirmation"):
         what = {"enrich_list": "Enriching", "score_list": "LLM-scoring", "export_list": "Exporting to EmailBison"}[name]
         details = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in result.items()
@@ -50,7 +52,7 @@ def describe(name: str, args: dict[str, Any], result: dict[str, Any]) -> str:
         return f"{args.get('list_name') or args.get('campaign')!r} is now {result['status']}; the client can review it in the portal."
     if name == "deploy":
         return (f"Deploy {result['id']} of {result['campaign_name']!r} ({result['path'].replace('_', ' ')}) is "
-                f"{result['status']}; it runs in the background and you will be notified.")
+                f"{result['status']} (run request #{result.get('request_id')}); you will be notified when it is done.")
     if name == "deploy_status":
         latest = result["deploys"][0] if result["deploys"] else None
         return f"{result['list']} is {result['status']}" + (f"; last deploy {latest['status']}." if latest else "; no deploys yet.")

@@ -22,6 +22,7 @@ class ToolContext:
     workspace: str | None = None
     user_confirmed: bool = False
     triggered_by: str = "chat"
+    on_progress: Callable[[int, int], None] | None = None  # a long run's progress, for a face that shows it
 
 
 @dataclass(frozen=True)
@@ -170,38 +171,55 @@ def _needs_confirmation(ctx: ToolContext, args: SpendArgs, preview: dict[str, An
     return {"requires_confirmation": True, **preview}
 
 
+def _ran(request) -> dict[str, Any]:
+    """A finished run's summary with where to find it; a failed run is the tool's error; a run still
+    going (the daemon's queue was slow) says so and how to follow it."""
+    if request.status == "failed":
+        raise OperationError(request.error or f"run request #{request.id} failed")
+    out = {**request.summary, "request_id": request.id, "dagster_run_id": request.dagster_run_id,
+           "status": request.status}
+    if request.status != "complete":
+        out["note"] = f"{request.describe()}; it goes on in Dagster"
+    return out
+
+
+def _run(ctx: ToolContext, workspace: str, kind: str, name: str, params: dict[str, Any]) -> dict[str, Any]:
+    from outsignal_pipelines import orchestration
+
+    return _ran(orchestration.run(workspace, kind, name, params=params, requested_by=ctx.triggered_by,
+                                  on_progress=ctx.on_progress))
+
+
 @tool("enrich_list", "Find and verify emails and company data for a list (paid providers).", SpendArgs, spends=True)
 def enrich_list_tool(ctx: ToolContext, args: SpendArgs) -> dict[str, Any]:
-    from outsignal_pipelines.operations.enrichment.list_enrichment import enrich_list
     from outsignal_pipelines.operations.estimates import enrichment_estimate
 
     workspace = _workspace(ctx, args.workspace)
     estimate = enrichment_estimate(workspace, args.name)
     if (pending := _needs_confirmation(ctx, args, estimate)) is not None:
         return pending
-    report = enrich_list(workspace, args.name)
-    return {"people": report.people, "emails_found": report.emails_found, "verified_valid": report.verified_valid,
-            "paid_calls": report.paid_calls, "cost_usd": round(report.cost_usd, 4),
-            "skipped_by_dedup": report.skipped_by_dedup, "cap_reached": report.cap_reached}
+    result = _run(ctx, workspace, "enrich", args.name, {})
+    for key in ("people", "emails_found", "verified_valid", "paid_calls", "cost_usd", "skipped_by_dedup"):
+        result.setdefault(key, 0)
+    return result
 
 
 @tool("score_list", "Score a list against the workspace ICP (people already scored are skipped).", SpendArgs,
       spends=True)
 def score_list_tool(ctx: ToolContext, args: SpendArgs) -> dict[str, Any]:
     from outsignal_pipelines.operations.estimates import scoring_estimate
-    from outsignal_pipelines.operations.scoring import score_list
 
     workspace = _workspace(ctx, args.workspace)
     estimate = scoring_estimate(workspace, args.name)
     if estimate["scorer"] != "rules" and (pending := _needs_confirmation(ctx, args, estimate)) is not None:
         return pending
-    return score_list(workspace, args.name).to_dict()
+    return _run(ctx, workspace, "score", args.name, {})
 
 
 @tool("export_list", "Export a list's verified leads as CSV, or to EmailBison (attached to a campaign).", ExportArgs,
       spends=True)
 def export_list_tool(ctx: ToolContext, args: ExportArgs) -> dict[str, Any]:
-    from outsignal_pipelines.operations.export import export_csv, verification_gate
+    from outsignal_pipelines.operations.export import verification_gate
 
     workspace = _workspace(ctx, args.workspace)
     gate = verification_gate(workspace, args.name).summary()
@@ -209,15 +227,11 @@ def export_list_tool(ctx: ToolContext, args: ExportArgs) -> dict[str, Any]:
         return {"refused": True, "gate": gate,
                 "reason": f"{gate['needs_verification']} members have never been verified; enrich the list first "
                           f"(about ${gate['verify_cost_estimate_usd']:.2f})"}
-    if args.to == "csv":
-        return export_csv(workspace, args.name)
-    if (pending := _needs_confirmation(ctx, args, {"to": "emailbison", "leads": gate["ready"], "excluded": gate["blocked"],
-                                                    "excluded_reasons": gate["blocked_reasons"],
-                                                    "estimated_cost_usd": 0.0})) is not None:
+    if args.to == "emailbison" and (pending := _needs_confirmation(ctx, args, {
+            "to": "emailbison", "leads": gate["ready"], "excluded": gate["blocked"],
+            "excluded_reasons": gate["blocked_reasons"], "estimated_cost_usd": 0.0})) is not None:
         return pending
-    from outsignal_pipelines.operations.emailbison_export import export_to_emailbison
-
-    return export_to_emailbison(workspace, args.name)
+    return _run(ctx, workspace, "export", args.name, {"to": args.to})
 
 
 @tool("send_to_review", "Send a list (building → pending_review) or a campaign's copy (draft → review) to the client.",
@@ -242,10 +256,11 @@ class DeployArgs(BaseModel):
 @tool("deploy", "Request a deploy of approved leads and/or copy to EmailBison; it runs in the background.",
       DeployArgs)
 def deploy_tool(ctx: ToolContext, args: DeployArgs) -> dict[str, Any]:
-    from outsignal_pipelines.operations.deploy import request_deploy
+    from outsignal_pipelines import orchestration
 
-    record = request_deploy(_workspace(ctx, args.workspace), args.list_name, args.campaign, requested_by=ctx.triggered_by)
-    return {k: record[k] for k in ("id", "status", "path", "campaign_name")}
+    record = orchestration.deploy(_workspace(ctx, args.workspace), args.list_name, args.campaign,
+                                  requested_by=ctx.triggered_by, on_progress=ctx.on_progress)
+    return {k: record[k] for k in ("id", "status", "path", "campaign_name", "request_id")}
 
 
 @tool("deploy_status", "Deploy history and status of a list.", ListArgs)

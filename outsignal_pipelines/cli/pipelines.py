@@ -1,9 +1,11 @@
-"""The list pipeline steps: enrich, score, export and deploy. Kept together because they share one run
-path (a Dagster run of the list's partition) and are rewritten together."""
+"""The list pipeline steps: enrich, score, export and deploy. Each files a run request and hands it to
+Dagster (the daemon's queue when it runs, this process otherwise), so every one is a run of the
+list's partition in the Dagster UI; the command follows it with a progress bar."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -14,6 +16,23 @@ from outsignal_pipelines.operations import OperationError
 app = typer.Typer()
 
 
+def _run(workspace: str, kind: str, list_name: str, params: dict[str, Any], label: str, as_json: bool) -> dict:
+    """File, run and follow one request; its summary with the request and Dagster run ids."""
+    from outsignal_pipelines import orchestration
+    from outsignal_pipelines.operations.setup import init_store
+
+    init_store()
+    with _progress(not as_json, label) as on_progress:
+        request = orchestration.run(workspace, kind, list_name, params=params, requested_by="cli",
+                                    on_progress=on_progress)
+    if request.status == "failed":
+        raise OperationError(request.error or f"run request #{request.id} failed")
+    if request.status != "complete":
+        raise OperationError(f"{request.describe()}; still going in Dagster (see the Dagster UI)")
+    return {**request.summary, "list_id": request.list_id, "request_id": request.id,
+            "dagster_run_id": request.dagster_run_id}
+
+
 @app.command()
 def enrich(
     list_name: str = typer.Option(..., "--list", help="List name."),
@@ -22,13 +41,13 @@ def enrich(
     as_json: bool = JsonOpt,
 ) -> None:
     """Enrich a list: materialise enriched_people, company_profiles and verified_emails for its partition."""
-    from outsignal_pipelines.operations.enrichment_runs import enrich_list_via_dagster
-    from outsignal_pipelines.operations.setup import init_store
-
     with _errors(as_json):
-        init_store()
-        with _progress(not as_json, f"enriching {list_name}") as on_progress:
-            summary = enrich_list_via_dagster(workspace, list_name, force=force, on_progress=on_progress)
+        summary = _run(workspace, "enrich", list_name, {"force": force}, f"enriching {list_name}", as_json)
+    for key in ("people", "emails_found", "verified_valid", "with_email", "paid_calls", "cost_usd",
+                "skipped_by_dedup"):
+        summary.setdefault(key, 0)
+    summary.setdefault("cap_reached", False)
+    summary.setdefault("by_provider", {})
     if as_json:
         _emit(True, summary, lambda: None)
         return
@@ -54,18 +73,11 @@ def score(
     as_json: bool = JsonOpt,
 ) -> None:
     """Score a list against its workspace's ICP (materialises icp_scores for its partition)."""
-    from outsignal_pipelines.defs.scoring import icp_scores
-    from outsignal_pipelines.operations.lists import resolve_list
-    from outsignal_pipelines.operations.pipelines import materialize_for_list
-    from outsignal_pipelines.operations.setup import init_store
-
     with _errors(as_json):
-        init_store()
-        target = resolve_list(workspace, list_name)
-        meta = materialize_for_list(target.id, [icp_scores], run_config={
-            "ops": {"icp_scores": {"config": {"force": force, "scorer": scorer}}}})["icp_scores"]
-    summary = {k: meta[k] for k in ("scored", "skipped_already_scored", "failed", "llm_calls", "cost_usd", "scorer")}
-    summary["distribution"] = meta["distribution"]
+        meta = _run(workspace, "score", list_name, {"force": force, "scorer": scorer}, f"scoring {list_name}",
+                    as_json)
+    summary = {k: meta[k] for k in ("scored", "skipped_already_scored", "failed", "llm_calls", "cost_usd", "scorer",
+                                    "distribution", "request_id", "dagster_run_id")}
     if as_json:
         _emit(True, summary, lambda: None)
         return
@@ -85,19 +97,11 @@ def export(
     as_json: bool = JsonOpt,
 ) -> None:
     """Export a list's verified leads (the gate refuses while members still need verification)."""
-    from outsignal_pipelines.operations.export import export_csv
-    from outsignal_pipelines.operations.setup import init_store
-
     with _errors(as_json):
-        init_store()
-        if to == "csv":
-            result = export_csv(workspace, list_name, out_path)
-        elif to == "emailbison":
-            from outsignal_pipelines.operations.emailbison_export import export_to_emailbison
-
-            result = export_to_emailbison(workspace, list_name, campaign_id=campaign_id)
-        else:
+        if to not in ("csv", "emailbison"):
             raise OperationError("--to must be csv or emailbison")
+        params = {"to": to, "out": str(out_path.resolve()) if out_path else None, "campaign_id": campaign_id}
+        result = _run(workspace, "export", list_name, params, f"exporting {list_name}", as_json)
     if as_json:
         _emit(True, result, lambda: None)
         return
@@ -112,23 +116,20 @@ def deploy(
     list_name: str = typer.Option(None, "--list", help="An approved list (leads)."),
     campaign: str = typer.Option(None, "--campaign", help="An approved campaign copy (sequence steps)."),
     workspace: str = typer.Option(..., "--workspace", "-w"),
-    wait: bool = typer.Option(False, "--wait", help="Run the deploy here and print the final record."),
+    wait: bool = typer.Option(False, "--wait", help="Follow the deploy's run to the end and print the final record."),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Request a deploy to EmailBison (answers at once; a Dagster sensor runs it), or run it with --wait."""
-    from outsignal_pipelines.operations.deploy import request_deploy, run_deploy
-    from outsignal_pipelines.operations.review import get_deploy
+    """Deploy to EmailBison as a Dagster run. With the daemon running it answers at once (the run is
+    queued; --wait follows it); without a daemon this process runs it."""
+    from outsignal_pipelines import orchestration
     from outsignal_pipelines.operations.setup import init_store
 
     with _errors(as_json):
         init_store()
-        record = request_deploy(workspace, list_name, campaign, requested_by="cli")
-        if wait:
-            try:
-                record = run_deploy(workspace, record["id"])
-            except OperationError:
-                record = get_deploy(workspace, record["id"])
-    keys = ("id", "status", "path", "lead_count", "step_count", "emailbison_campaign_id", "error")
+        with _progress(not as_json and wait, "deploying") as on_progress:
+            record = orchestration.deploy(workspace, list_name, campaign, requested_by="cli", wait=wait,
+                                          on_progress=on_progress)
+    keys = ("id", "status", "path", "lead_count", "step_count", "emailbison_campaign_id", "error", "request_id")
     payload = {k: record.get(k) for k in keys}
     _emit(as_json, payload, lambda: out.print(
         f"deploy {payload['id']} ({payload['path']}): {payload['status']}"

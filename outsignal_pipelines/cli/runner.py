@@ -18,22 +18,8 @@ from pathlib import Path
 
 import httpx
 
-from outsignal_pipelines import settings
-
-DAGSTER_YAML = """\
-# Written by `outsignal demo`/`serve`. Dagster keeps runs, partitions and sensor cursors here.
-telemetry:
-  enabled: false
-concurrency:
-  runs:
-    max_concurrent_runs: 4
-  pools:
-    default_limit: 1
-run_monitoring:
-  enabled: true
-  free_slots_after_run_end_seconds: 60
-"""
-
+from outsignal_pipelines import orchestration, settings
+from outsignal_pipelines.operations.setup import vendor_rate_overrides
 
 @dataclass
 class ServeConfig:
@@ -70,17 +56,10 @@ class ServeConfig:
 
 
 def prepare_dagster_home(path: Path) -> Path:
-    home = path.resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
-    return home
+    return orchestration.prepare_home(path)
 
 
 SANDBOX_RPS = "50"  # the sandbox has no vendor limits unless configured; keep demo runs quick
-# TODO registry: take these from outsignal_pipelines.clients.registry once it exists (one entry per vendor).
-SANDBOX_RATE_LIMITED_VENDORS = ("PROSPEO", "AIARK", "LEADMAGIC", "FINDYMAIL", "FIRECRAWL", "MILLIONVERIFIER")
 STREAMLIT_DB_LINGER_SECONDS = "1"  # the app server is a long-lived reader: keep DuckDB warm between queries
 
 
@@ -96,7 +75,7 @@ def child_env(config: ServeConfig, with_sandbox: bool = False) -> dict[str, str]
         overrides["OUTSIGNAL_SANDBOX_URL"] = config.sandbox_url
         overrides["OUTSIGNAL_SANDBOX_SMTP_PORT"] = str(config.smtp_port)
         defaults["OUTSIGNAL_DEMO"] = "1"  # demo admin password "demo" unless OUTSIGNAL_ADMIN_PASSWORD is set
-        defaults.update({f"OUTSIGNAL_{vendor}_RPS": SANDBOX_RPS for vendor in SANDBOX_RATE_LIMITED_VENDORS})
+        defaults.update(vendor_rate_overrides(SANDBOX_RPS))
     return settings.child_environment(overrides, defaults)
 
 

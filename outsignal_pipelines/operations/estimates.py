@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from outsignal_pipelines.operations.lists import resolve_list
-from outsignal_pipelines.operations.enrichment.list_enrichment import workspace_config
+from outsignal_pipelines.operations.enrichment.list_enrichment import NEEDS_ENRICHMENT, workspace_config
 from outsignal_pipelines.operations.enrichment.ledger import spent_today
 from outsignal_pipelines.clients import llm, registry
 from outsignal_pipelines.store import connect
@@ -19,9 +19,7 @@ def enrichment_estimate(workspace: str, list_name: str) -> dict[str, Any]:
     cfg = workspace_config(workspace)
     with connect() as con:
         no_email, unverified, uncrawled, members = con.execute(
-            """SELECT count(*) FILTER (WHERE p.email IS NULL AND NOT EXISTS (
-                        SELECT 1 FROM enrichment_log e WHERE e.entity_type = 'person' AND e.entity_id = p.id
-                        AND e.outcome IN ('found', 'not_found'))),
+            f"""SELECT count(*) FILTER (WHERE p.email IS NULL AND {NEEDS_ENRICHMENT.format(person="p")}),
                       count(*) FILTER (WHERE p.email IS NOT NULL AND p.email_status IS NULL),
                       count(DISTINCT p.company_domain) FILTER (WHERE c.crawled_at IS NULL),
                       count(*)

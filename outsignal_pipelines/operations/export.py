@@ -129,16 +129,3 @@ def export_csv(workspace: str, list_name: str, out: str | Path | None = None) ->
     return {"exported": gate.ready.height, "excluded": {"needs_verification": 0, "blocked": gate.blocked.height},
             "blocked_reasons": summary["blocked_reasons"], "file": str(target), "excluded_file": str(excluded_file)
             if excluded_file else None}
-
-
-def csv_bytes(workspace: str, list_name: str) -> tuple[str, bytes, dict]:
-    """(file name, CSV bytes, summary) for a download button; the same gate and columns as export_csv."""
-    import io
-
-    gate = exportable_gate(workspace, list_name)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for row in gate.ready.select(CSV_COLUMNS).iter_rows():
-        writer.writerow([_safe(v) for v in row])
-    return export_file_name(list_name), buffer.getvalue().encode("utf-8"), gate.summary()

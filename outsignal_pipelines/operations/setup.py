@@ -29,3 +29,10 @@ def init_store() -> InitResult:
 def using_store(path: str):
     """Bind the store for the operations called inside (a Dagster resource's path)."""
     return using(path)
+
+
+def vendor_rate_overrides(rps: str) -> dict[str, str]:
+    """OUTSIGNAL_<VENDOR>_RPS for every registered vendor: what the demo sets against the sandbox."""
+    from outsignal_pipelines.clients.registry import env_names
+
+    return {f"OUTSIGNAL_{env}_RPS": rps for env in env_names()}

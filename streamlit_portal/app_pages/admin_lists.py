@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import streamlit as st
 
 from outsignal_pipelines.operations import OperationError
-from outsignal_pipelines.operations.export import csv_bytes, verification_gate
+from outsignal_pipelines.operations.estimates import enrichment_estimate
+from outsignal_pipelines.operations.export import verification_gate
 from outsignal_pipelines.operations.lists import list_overview
 from outsignal_pipelines.operations.review import approvals, rework_list, send_list_to_review
 from outsignal_pipelines.operations.scoring import list_scores, score_distribution
 from outsignal_pipelines.operations.workspaces import list_workspaces
+from streamlit_portal.services.runs import deploy, run_with_progress
 
 BAND_LABEL = {"green": "🟢 ≥70", "amber": "🟠 40–69", "grey": "⚪ <40", "unscored": "· unscored"}
 
@@ -23,8 +27,25 @@ choice = st.selectbox("Workspace", ["All workspaces", *workspaces], key="lists_w
 stats = list_overview(None if choice == "All workspaces" else workspaces[choice])
 
 if not stats:
-    st.info("No lists yet. Import a CSV with `--list NAME`, or create one from People search.")
+    st.info("No lists yet. Create one from People search (select people, then add them to a new list), "
+            "or import a CSV into a list.")
     st.stop()
+
+
+def enrich_button(workspace: str, list_name: str, list_id: str) -> None:
+    """Enrichment is paid: the button carries the estimate, and clicking it is the confirmation."""
+    estimate = enrichment_estimate(workspace, list_name)
+    label = (f"Enrich and verify (about ${estimate['estimated_cost_usd']:.2f}; "
+             f"${estimate['spent_today_usd']:.2f} of ${estimate['daily_cap_usd']:.2f} spent today)")
+    if st.button(label, key=f"enrich_{list_id}", icon=":material/bolt:"):
+        request = run_with_progress(workspace, "enrich", list_name)
+        if request is not None and request.status == "complete":
+            s = request.summary
+            st.session_state["lists_flash"] = (
+                f"Enriched {list_name}: {s.get('emails_found', 0)} emails found, {s.get('verified_valid', 0)} verified "
+                f"valid; {s.get('paid_calls', 0)} paid calls (${s.get('cost_usd', 0):.2f}), "
+                f"{s.get('skipped_by_dedup', 0)} answers reused from the ledger. Dagster run {request.dagster_run_id}.")
+            st.rerun()
 
 
 def export_panel(workspace: str, list_name: str, list_id: str) -> None:
@@ -39,28 +60,26 @@ def export_panel(workspace: str, list_name: str, list_id: str) -> None:
         st.caption("Excluded: " + "; ".join(f"{n} × {r}" for r, n in summary["blocked_reasons"].items()))
     if gate.state == "needs_verification":
         st.warning(f"Export is locked until {summary['needs_verification']} members are verified "
-                   f"(about ${summary['verify_cost_estimate_usd']:.2f}). Run: "
-                   f"`outsignal enrich --list \"{list_name}\" --workspace {workspace}`")
+                   f"(about ${summary['verify_cost_estimate_usd']:.2f}).")
+        enrich_button(workspace, list_name, list_id)
         return
     left, right = st.columns(2)
-    try:
-        file_name, data, _ = csv_bytes(workspace, list_name)
-    except OperationError as exc:
-        st.error(str(exc))
-        return
-    left.download_button(f"Export CSV ({summary['ready']} leads)", data, file_name=file_name, mime="text/csv",
-                         key=f"export_csv_{list_id}")
-    if right.button("Export to EmailBison", key=f"export_eb_{list_id}"):
-        from outsignal_pipelines.operations.emailbison_export import export_to_emailbison
-
-        try:
-            result = export_to_emailbison(workspace, list_name)
-        except OperationError as exc:
-            st.error(str(exc))
-        else:
+    ready_file = st.session_state.get(f"export_file_{list_id}")
+    if left.button(f"Export CSV ({summary['ready']} leads)", key=f"export_csv_{list_id}", icon=":material/download:"):
+        request = run_with_progress(workspace, "export", list_name, {"to": "csv"})
+        if request is not None and request.status == "complete":
+            ready_file = st.session_state[f"export_file_{list_id}"] = request.summary["file"]
+    if ready_file and Path(ready_file).exists():
+        left.download_button(f"Download {Path(ready_file).name}", Path(ready_file).read_bytes(),
+                             file_name=Path(ready_file).name, mime="text/csv", key=f"download_csv_{list_id}")
+    if right.button("Export to EmailBison", key=f"export_eb_{list_id}", icon=":material/send:"):
+        request = run_with_progress(workspace, "export", list_name, {"to": "emailbison"})
+        if request is not None and request.status == "complete":
+            result = request.summary
             st.success(f"{result['exported']} leads attached to EmailBison campaign "
                        f"{result['campaign_name']!r} (id {result['campaign_id']}); "
-                       f"{result['excluded']['blocked']} excluded.")
+                       f"{result['excluded']['blocked']} excluded. Dagster run {request.dagster_run_id}.")
+
 
 def review_panel(row: dict) -> None:
     """The list's place in the client-review lifecycle, with the one action its status allows."""
@@ -81,20 +100,16 @@ def review_panel(row: dict) -> None:
             rework_list(row["workspace_slug"], row["list_name"])
             st.rerun()
     elif status in ("approved", "deployed"):
-        from outsignal_pipelines.operations.deploy import request_deploy
         from outsignal_pipelines.operations.review import campaigns as copy_campaigns
 
         approved_copy = [c["campaign"] for c in copy_campaigns(row["workspace_slug"]) if c["status"] == "approved"]
         copy = st.selectbox("With approved copy", ["(leads only)", *approved_copy], key=f"deploy_copy_{list_id}")
         if status == "approved" and st.button("Deploy to EmailBison", key=f"deploy_{list_id}", type="primary"):
-            try:
-                record = request_deploy(row["workspace_slug"], row["list_name"],
-                                        None if copy == "(leads only)" else copy)
-            except OperationError as exc:
-                st.error(str(exc))
-            else:
-                st.session_state["lists_flash"] = (f"Deploy {record['id']} requested ({record['path'].replace('_', ' ')}); "
-                                                   "it runs in the background.")
+            record = deploy(row["workspace_slug"], row["list_name"], None if copy == "(leads only)" else copy)
+            if record is not None:
+                st.session_state["lists_flash"] = (
+                    f"Deploy {record['id']} ({record['path'].replace('_', ' ')}) is {record['status']} "
+                    f"(run request #{record['request_id']}).")
                 st.rerun()
     from outsignal_pipelines.operations.review import deploys as deploy_history
 
@@ -126,8 +141,16 @@ for row in stats:
         bands, histogram = score_distribution(row["list_id"], row["workspace_slug"])
         with right:
             st.caption("ICP score distribution · " + " · ".join(f"{BAND_LABEL[b]}: {n}" for b, n in bands.items()))
+            if bands["unscored"]:
+                st.caption(f"{bands['unscored']} members not scored yet")
+                if st.button("Score against the ICP", key=f"score_{row['list_id']}", icon=":material/insights:"):
+                    request = run_with_progress(row["workspace_slug"], "score", row["list_name"])
+                    if request is not None and request.status == "complete":
+                        st.session_state["lists_flash"] = (f"Scored {request.summary['scored']} members of "
+                                                           f"{row['list_name']} with {request.summary['scorer']}.")
+                        st.rerun()
             if bands["unscored"] == row["members"]:
-                st.info(f"Not scored yet: `outsignal score --list \"{row['list_name']}\" --workspace {row['workspace_slug']}`")
+                st.info("Not scored yet.")
             else:
                 hist = pl.DataFrame({"score": list(histogram), "people": list(histogram.values())})
                 st.bar_chart(hist.to_pandas(), x="score", y="people", height=200)

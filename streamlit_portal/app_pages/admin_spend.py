@@ -23,8 +23,7 @@ if caps:
         st.progress(min(1.0, row["share"]), text=label)
 
 if spend.is_empty():
-    st.info("No provider calls yet in this period. Enrich a list (`outsignal enrich --list NAME --workspace SLUG`) "
-            "to see spend here.")
+    st.info("No provider calls yet in this period. Enrich a list (Lists page, Enrich and verify) to see spend here.")
     st.stop()
 
 total = float(spend["cost_usd"].sum())

@@ -42,3 +42,26 @@ def test_mcp_client_lists_tools_and_calls_search_and_create_list(seeded_store):
     from outsignal_pipelines.operations.agent_runs import agent_runs
 
     assert [r["triggered_by"] for r in agent_runs("rise")][:2] == ["mcp", "mcp"]
+
+
+async def _score(db: Path):
+    params = StdioServerParameters(command=str(Path(sys.executable).parent / "outsignal"), args=["mcp"],
+                                   env={**os.environ, "OUTSIGNAL_DB": str(db)})
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            return await session.call_tool("score_list", {"name": "Rise Q1", "workspace": "rise"})
+
+
+def test_scoring_from_mcp_is_a_dagster_run_of_the_lists_partition(seeded_store):
+    import dagster as dg
+
+    from outsignal_pipelines import orchestration
+
+    scored = _text(asyncio.run(_score(seeded_store)))
+    assert scored["scored"] == 200 and scored["status"] == "complete"
+    with orchestration.instance() as inst:
+        [run] = [r.dagster_run for r in inst.get_run_records(
+            filters=dg.RunsFilter(tags={"dagster/partition": "rise.rise-q1"}))]
+    assert (run.job_name, run.tags["outsignal/requested_by"], run.run_id) == (
+        "score_list_job", "mcp", scored["dagster_run_id"])

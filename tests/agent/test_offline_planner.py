@@ -86,15 +86,31 @@ def test_a_spend_tool_without_confirmation_spends_nothing(seeded_store, sandbox)
     assert forced["requires_confirmation"] and sandbox.credits() == 0  # confirm from a model alone is not enough
     done, conv = chat("yes", conv)
     assert done.tool_calls[0]["result"]["paid_calls"] > 0 and sandbox.credits() > 0
+    # The chat's enrichment is a Dagster run of the list's partition, like every other face's.
+    [run] = _partition_runs("rise.rise-q1")
+    assert (run.job_name, run.tags["outsignal/requested_by"]) == ("enrich_list_job", "chat")
+    assert run.run_id == done.tool_calls[0]["result"]["dagster_run_id"]
 
 
-def test_deploy_from_chat_files_a_request(seeded_store, verify_everyone):
+def test_deploy_from_chat_runs_the_deploy_asset_of_the_list(seeded_store, sandbox, verify_everyone):
     from outsignal_pipelines.operations.review import send_list_to_review, set_list_status
 
     verify_everyone()
     send_list_to_review("rise", "Rise Q1")
     set_list_status("rise", "Rise Q1", "approved")
     reply, conv = chat("deploy Rise Q1", Conversation(workspace="rise"))
-    assert reply.tool_calls[0]["tool"] == "deploy" and reply.tool_calls[0]["result"]["status"] == "pending"
+    # No daemon runs here, so the chat's own process executes the run (recorded in the instance).
+    assert reply.tool_calls[0]["tool"] == "deploy" and reply.tool_calls[0]["result"]["status"] == "complete"
+    [run] = _partition_runs("rise.rise-q1")
+    assert (run.job_name, run.tags["outsignal/requested_by"]) == ("emailbison_deploy_job", "chat")
     status, _ = chat("what is the deploy status of Rise Q1", conv)
-    assert status.tool_calls[0]["tool"] == "deploy_status" and "pending" in status.reply
+    assert status.tool_calls[0]["tool"] == "deploy_status" and "complete" in status.reply
+
+
+def _partition_runs(list_id: str):
+    import dagster as dg
+
+    from outsignal_pipelines import orchestration
+
+    with orchestration.instance() as inst:
+        return [r.dagster_run for r in inst.get_run_records(filters=dg.RunsFilter(tags={"dagster/partition": list_id}))]

@@ -1,7 +1,20 @@
-"""`enrich`, `score` and `deploy`: summaries on --json, and nothing paid or scored twice."""
+"""`enrich`, `score`, `export` and `deploy`: summaries on --json, nothing paid or scored twice, each a
+Dagster run of the list's partition, and never two runs of one list at once."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster._daemon.types import DaemonHeartbeat
+
+from outsignal_pipelines import orchestration
 from tests.cli.helpers import app, one_json, runner
 
 
@@ -28,7 +41,7 @@ def test_score_json_then_nothing_to_score(seeded_store):
     assert second["scored"] == 0 and second["skipped_already_scored"] == 200
 
 
-def test_deploy_request_then_wait(seeded_store, sandbox):
+def test_deploy_is_queued_for_the_daemon_and_run_here_with_wait_when_none_runs(seeded_store, sandbox):
     from outsignal_pipelines.operations.review import send_list_to_review, set_list_status
     from outsignal_pipelines.store import connect
 
@@ -36,8 +49,52 @@ def test_deploy_request_then_wait(seeded_store, sandbox):
         con.execute("UPDATE people SET email_status = 'unknown' WHERE email IS NOT NULL AND email_status IS NULL")
     send_list_to_review("rise", "Rise Q1")
     set_list_status("rise", "Rise Q1", "approved")
+    with orchestration.instance() as inst:
+        inst.add_daemon_heartbeat(DaemonHeartbeat(time.time(), "SENSOR", None, None))
     queued = one_json(runner.invoke(app, ["deploy", "--list", "Rise Q1", "-w", "rise", "--json"]))
-    assert queued["status"] == "pending" and queued["path"] == "leads_only"
+    assert queued["status"] == "pending" and queued["path"] == "leads_only" and queued["request_id"]
+    assert _runs("rise.rise-q1") == []  # the daemon's queue will run it
+    with orchestration.instance() as inst:
+        inst.wipe_daemon_heartbeats()
     done = one_json(runner.invoke(app, ["deploy", "--list", "Rise Q1", "-w", "rise", "--wait", "--json"]))
     assert done["id"] == queued["id"] and done["status"] == "complete" and done["lead_count"] > 0
-    assert set(done) == {"id", "status", "path", "lead_count", "step_count", "emailbison_campaign_id", "error"}
+    assert set(done) == {"id", "status", "path", "lead_count", "step_count", "emailbison_campaign_id", "error",
+                         "request_id"}
+    assert [r.job_name for r in _runs("rise.rise-q1")] == ["emailbison_deploy_job"]
+
+
+def test_every_pipeline_command_is_a_dagster_run_of_the_lists_partition(seeded_store, sandbox, tmp_path):
+    for args in (["enrich"], ["score"], ["export", "--to", "csv", "--out", str(tmp_path / "x.csv")]):
+        result = runner.invoke(app, [*args, "--list", "Rise Q1", "-w", "rise", "--json"])
+        assert result.exit_code == 0, result.stdout
+        assert one_json(result)["dagster_run_id"]
+    runs = _runs("rise.rise-q1")
+    assert sorted(r.job_name for r in runs) == ["enrich_list_job", "score_list_job", "verified_export_job"]
+    assert {r.tags["outsignal/requested_by"] for r in runs} == {"cli"}
+    assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+
+
+def _enrich_process(db, home):
+    env = {**os.environ, "OUTSIGNAL_DB": str(db), "DAGSTER_HOME": str(home)}
+    return subprocess.Popen([str(Path(sys.executable).parent / "outsignal"), "enrich", "--list", "Rise Q1", "-w",
+                             "rise", "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_two_enrich_commands_at_once_never_overlap(seeded_store, sandbox):
+    """The second is refused with a message naming the first, which runs to the end alone."""
+    sandbox.configure(aiark={"latency_ms": 40}, prospeo={"latency_ms": 40}, millionverifier={"latency_ms": 40})
+    home = os.environ["DAGSTER_HOME"]
+    procs = [_enrich_process(seeded_store, home) for _ in range(2)]
+    outcomes = [(p.wait(timeout=240), p.stdout.read()) for p in procs]
+    codes = sorted(code for code, _ in outcomes)
+    assert codes == [0, 1], outcomes
+    refused = json.loads(next(out for code, out in outcomes if code == 1))
+    assert "Rise Q1 is busy" in refused["error"] and "request #1" in refused["error"]
+    [run] = _runs("rise.rise-q1")
+    assert run.status == dg.DagsterRunStatus.SUCCESS
+
+
+def _runs(list_id: str) -> list:
+    with orchestration.instance() as inst:
+        return [r.dagster_run for r in inst.get_run_records(filters=dg.RunsFilter(tags={"dagster/partition": list_id}))]

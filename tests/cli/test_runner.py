@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from outsignal_pipelines.cli.runner import DAGSTER_YAML, ServeConfig, child_env, prepare_dagster_home
+from outsignal_pipelines.cli.runner import ServeConfig, child_env, prepare_dagster_home
+from outsignal_pipelines.orchestration import DAGSTER_YAML
 
 
 def _free_port() -> int:

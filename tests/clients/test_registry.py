@@ -159,8 +159,8 @@ def test_a_new_entry_is_a_waterfall_choice(new_vendor, monkeypatch):
     config = WaterfallConfig(finder_order=("aiark", "newvendor"), verifier="newvendor")
     assert registry.vendor_for_step("newvendor-verify") is new_vendor
     question = PersonInput("Ann", "Lee", "Co", "co.example")
-    key, _ = Waterfall("acme", config)._finder_call("newvendor", question)
-    assert key == "name:ann|lee|co.example"
+    step, key, _ = Waterfall("acme", config)._finder_call("newvendor", question)
+    assert (step, key) == ("newvendor", "name:ann|lee|co.example")
     monkeypatch.delitem(registry.VENDORS, "newvendor")
     with pytest.raises(ValueError, match="unknown email finder"):
         WaterfallConfig(finder_order=("newvendor",))
@@ -169,9 +169,7 @@ def test_a_new_entry_is_a_waterfall_choice(new_vendor, monkeypatch):
 # ------------------------------------------------------------------ nobody else keeps the list
 
 # Modules that still spell out every vendor; each should derive the list from the registry instead.
-KNOWN_COPIES = {
-    "outsignal_pipelines/cli/runner.py",  # owned elsewhere: should use registry.env_names()
-}
+KNOWN_COPIES: set[str] = set()
 
 
 def _literal_names(node: ast.AST) -> set[str]:

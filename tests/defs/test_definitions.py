@@ -1,107 +1,62 @@
-"""The Dagster code location: it loads, its partitions follow the lists in the store, and its
-assets and checks really materialise against a DuckDB file."""
+"""The code location loads from the defs folder, with every domain's assets, jobs and sensors, and
+the store resource that decides which store a run works on."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from outsignal_pipelines.definitions import defs
-from outsignal_pipelines.defs.partitions import TARGET_LISTS, partition_changes, target_list_partitions_sensor
+from outsignal_pipelines.defs.lists.assets import list_members
+from outsignal_pipelines.defs.lists.partitions import TARGET_LISTS
 from outsignal_pipelines.defs.resources import StoreResource
-from outsignal_pipelines.store import connect
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_definitions_load_with_the_expected_assets_jobs_and_sensors():
-    dg.Definitions.validate_loadable(defs)
-    keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
-    assert {"lead_search", "workspace_stats", "list_stats", "list_members", "store/people"} <= keys
-    assert defs.resolve_job_def("build_sql_models") is not None
-    assert defs.resolve_sensor_def("target_list_partitions") is not None
-    checks = {k.name for k in defs.resolve_asset_graph().asset_check_keys}
-    assert "assert_lead_search_one_row_per_person" in checks
+    loaded = defs()
+    dg.Definitions.validate_loadable(loaded)
+    keys = {k.to_user_string() for k in loaded.resolve_all_asset_keys()}
+    assert {"lead_search", "workspace_stats", "list_stats", "list_members", "store/people", "enriched_people",
+            "company_profiles", "verified_emails", "icp_scores", "verified_export", "emailbison_deploy"} <= keys
+    for job in ("build_sql_models", "enrich_list_job", "reverify_job", "score_list_job", "verified_export_job",
+                "emailbison_deploy_job", "copy_deploy_job", "deliver_notifications_job"):
+        assert loaded.resolve_job_def(job) is not None
+    for sensor in ("target_list_partitions", "run_requests", "auto_deploy", "notification_outbox_retry"):
+        assert loaded.resolve_sensor_def(sensor) is not None
+    checks = {k.name for k in loaded.resolve_asset_graph().asset_check_keys}
+    assert {"assert_lead_search_one_row_per_person", "no_duplicate_emails", "spend_within_cap"} <= checks
 
 
-@pytest.mark.parametrize("current, wanted, add, delete", [
-    ([], ["a", "b"], ["a", "b"], []),
-    (["a", "b"], ["b", "c"], ["c"], ["a"]),
-    (["a"], ["a"], [], []),
-    (["a", "b"], [], [], ["a", "b"]),
-])
-def test_partition_changes(current, wanted, add, delete):
-    assert partition_changes(current, wanted) == (add, delete)
+def test_every_domain_folder_has_a_readme():
+    folders = [p for p in (REPO / "outsignal_pipelines" / "defs").iterdir() if p.is_dir() and p.name != "__pycache__"]
+    assert len(folders) >= 7
+    assert [f.name for f in folders if not (f / "README.md").exists()] == []
 
 
-def _evaluate_sensor(instance, db):
-    ctx = dg.build_sensor_context(instance=instance, resources={"store": StoreResource(path=str(db))})
-    return target_list_partitions_sensor(ctx)
-
-
-def _apply(instance, result):
-    for request in result.dynamic_partitions_requests:
-        if isinstance(request, dg.AddDynamicPartitionsRequest):
-            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
-        else:
-            for key in request.partition_keys:
-                instance.delete_dynamic_partition(request.partitions_def_name, key)
-
-
-def test_partitions_sensor_adds_new_lists_and_removes_deleted_ones(seeded_store):
-    with dg.instance_for_test() as instance:
-        first = _evaluate_sensor(instance, seeded_store)
-        added = [k for r in first.dynamic_partitions_requests for k in r.partition_keys]
-        assert sorted(added) == ["lime-recruitment.lime-hiring-managers", "rise.rise-q1",
-                                 "yoopknows.yoopknows-practices"]
-        _apply(instance, first)
-        assert isinstance(_evaluate_sensor(instance, seeded_store), dg.SkipReason)
-
-        with connect() as con:
-            con.execute("DELETE FROM target_list_members WHERE list_id = 'rise.rise-q1'")
-            con.execute("DELETE FROM target_lists WHERE id = 'rise.rise-q1'")
-            con.execute("INSERT INTO target_lists (id, workspace_slug, name) VALUES ('rise.q2', 'rise', 'Q2')")
-        second = _evaluate_sensor(instance, seeded_store)
-        kinds = {type(r).__name__: list(r.partition_keys) for r in second.dynamic_partitions_requests}
-        assert kinds == {"AddDynamicPartitionsRequest": ["rise.q2"],
-                         "DeleteDynamicPartitionsRequest": ["rise.rise-q1"]}
-        _apply(instance, second)
-        assert sorted(instance.get_dynamic_partitions(TARGET_LISTS)) == [
-            "lime-recruitment.lime-hiring-managers", "rise.q2", "yoopknows.yoopknows-practices"]
-
-
-def test_sql_model_assets_materialise_and_their_checks_pass(seeded_store):
-    job = defs.resolve_job_def("build_sql_models")
-    with dg.instance_for_test() as instance:
-        result = job.execute_in_process(instance=instance, resources={"store": StoreResource(path=str(seeded_store))})
-    assert result.success
-    evaluations = result.get_asset_check_evaluations()
-    assert len(evaluations) >= 4 and all(e.passed for e in evaluations)
-    mats = {m.asset_key.to_user_string() for m in result.asset_materializations_for_node("lead_search")}
-    assert mats == {"lead_search"}
-
-
-def test_a_failing_sql_check_is_reported_as_failed(seeded_store):
-    with connect() as con:
-        con.execute("INSERT INTO target_list_members (list_id, person_id) VALUES ('rise.rise-q1', 987654321)")
-    job = defs.resolve_job_def("build_sql_models")
-    with dg.instance_for_test() as instance:
-        result = job.execute_in_process(instance=instance, resources={"store": StoreResource(path=str(seeded_store))})
-    failed = {e.check_name: e.metadata["failing_rows"].value for e in result.get_asset_check_evaluations() if not e.passed}
-    assert failed == {"assert_list_members_exist": 1}
-
-
-def test_list_members_materialises_one_partition_with_coverage(seeded_store):
-    from outsignal_pipelines.defs.lists import list_members
-
+def test_the_store_resource_decides_which_store_assets_work_on(seeded_store, tmp_path, monkeypatch):
+    """Operations called by an asset use the resource's path, not whatever OUTSIGNAL_DB says."""
+    monkeypatch.setenv("OUTSIGNAL_DB", str(tmp_path / "elsewhere" / "empty.duckdb"))
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(TARGET_LISTS, ["rise.rise-q1"])
         result = dg.materialize([list_members], partition_key="rise.rise-q1", instance=instance,
                                 resources={"store": StoreResource(path=str(seeded_store))})
-        assert result.success
-        meta = result.asset_materializations_for_node("list_members")[0].metadata
-        assert meta["dagster/row_count"].value == 200 and meta["list"].value == "Rise Q1"
-        assert 0 < meta["email_coverage"].value < 1
+    assert result.success
+    assert result.asset_materializations_for_node("list_members")[0].metadata["dagster/row_count"].value == 200
+    assert not (tmp_path / "elsewhere" / "empty.duckdb").exists()
 
-        instance.add_dynamic_partitions(TARGET_LISTS, ["rise.gone"])
-        gone = dg.materialize([list_members], partition_key="rise.gone", instance=instance,
-                              resources={"store": StoreResource(path=str(seeded_store))}, raise_on_error=False)
-        assert not gone.success
+
+@pytest.mark.slow
+def test_dg_check_defs_passes():
+    env = {**os.environ, "OUTSIGNAL_DB": os.environ["OUTSIGNAL_DB"]}
+    done = subprocess.run([str(Path(sys.executable).parent / "dg"), "check", "defs"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "All component YAML validated successfully" in done.stdout + done.stderr \
+        or "All definitions loaded successfully" in done.stdout + done.stderr

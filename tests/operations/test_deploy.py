@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from outsignal_pipelines.clients.emailbison import EmailBisonClient
-from outsignal_pipelines.operations.deploy import request_deploy, run_deploy
+from outsignal_pipelines.operations.deploy import prepare_deploy, request_deploy, run_deploy
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.lists import resolve_list
 from outsignal_pipelines.operations.export import verification_gate
@@ -40,6 +40,11 @@ def _eb(sandbox) -> dict:
     return httpx.get(f"{sandbox.url}/emailbison/_state", timeout=10).json().get("sandbox-rise", {})
 
 
+def _pending(*args, **kwargs) -> dict:
+    """A pending deploy without its run request: these tests carry the deploy out themselves."""
+    return prepare_deploy(*args, **kwargs)[0]
+
+
 def test_request_is_recorded_at_once_without_touching_emailbison(seeded_store, sandbox):
     _approved_list()
     record = request_deploy("rise", "Rise Q1")
@@ -55,7 +60,7 @@ def test_request_is_recorded_at_once_without_touching_emailbison(seeded_store, s
 
 def test_leads_only(seeded_store, sandbox):
     ready = _approved_list()
-    done = run_deploy("rise", request_deploy("rise", "Rise Q1")["id"])
+    done = run_deploy("rise", _pending("rise", "Rise Q1")["id"])
     state = _eb(sandbox)
     assert (done["status"], done["lead_count"], done["step_count"]) == ("complete", ready, 0)
     assert len(state["campaigns"]) == 1 and len(state["campaign_leads"][str(done["emailbison_campaign_id"])]) == ready
@@ -64,7 +69,7 @@ def test_leads_only(seeded_store, sandbox):
 
 def test_copy_only(seeded_store, sandbox):
     _approved_copy()
-    done = run_deploy("rise", request_deploy("rise", campaign="Rise Q1 copy")["id"])
+    done = run_deploy("rise", _pending("rise", campaign="Rise Q1 copy")["id"])
     steps = _eb(sandbox)["steps"][str(done["emailbison_campaign_id"])]
     assert done["path"] == "copy_only" and done["step_count"] == 3 and done["lead_count"] == 0
     assert [s["order"] for s in steps] == [1, 2, 3] and [s["wait_in_days"] for s in steps] == [1, 3, 5]
@@ -75,11 +80,11 @@ def test_copy_only(seeded_store, sandbox):
 def test_both_and_a_repeat_deploy_changes_nothing(seeded_store, sandbox):
     ready = _approved_list()
     _approved_copy("Rise Q1")
-    first = run_deploy("rise", request_deploy("rise", "Rise Q1", "Rise Q1")["id"])
+    first = run_deploy("rise", _pending("rise", "Rise Q1", "Rise Q1")["id"])
     assert (first["path"], first["lead_count"], first["step_count"]) == ("both", ready, 3)
     with connect() as con:  # the admin deploys the same work again (e.g. after re-approval)
         con.execute("UPDATE target_lists SET status = 'approved' WHERE id = 'rise.rise-q1'")
-    second = run_deploy("rise", request_deploy("rise", "Rise Q1", "Rise Q1")["id"])
+    second = run_deploy("rise", _pending("rise", "Rise Q1", "Rise Q1")["id"])
     state = _eb(sandbox)
     assert second["emailbison_campaign_id"] == first["emailbison_campaign_id"] and len(state["campaigns"]) == 1
     assert len(state["steps"][str(first["emailbison_campaign_id"])]) == 3       # never appended twice
@@ -101,7 +106,7 @@ def test_a_deploy_failing_midway_and_retried_ends_with_no_duplicates(seeded_stor
     monkeypatch.setattr(client_module.time, "sleep", lambda s: None)
     ready = _approved_list()
     _approved_copy("Rise Q1")
-    record = request_deploy("rise", "Rise Q1", "Rise Q1")
+    record = _pending("rise", "Rise Q1", "Rise Q1")
     broken = EmailBisonClient(f"{sandbox.url}/emailbison", "sandbox-rise", transport=_FailingAttach())
     with pytest.raises(OperationError, match="503"):
         run_deploy("rise", record["id"], client=broken)
@@ -124,5 +129,5 @@ def test_a_campaign_changed_outside_outsignal_is_not_touched(seeded_store, sandb
     client.create_sequence_steps(campaign["id"], "t", [{"email_subject": f"s{i}", "email_body": "b", "wait_in_days": 1}
                                                         for i in range(4)])
     with pytest.raises(OperationError, match="more than the"):
-        run_deploy("rise", request_deploy("rise", campaign="Rise Q1 copy")["id"])
+        run_deploy("rise", _pending("rise", campaign="Rise Q1 copy")["id"])
     assert len(client.sequence_steps(campaign["id"])) == 4

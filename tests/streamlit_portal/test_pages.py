@@ -130,17 +130,39 @@ def test_people_page_adds_selected_rows_and_all_matching_to_a_list(seeded_store)
 
 
 def test_lists_page_gate_locks_export_until_verified_and_then_offers_both_exports(seeded_store, sandbox):
-    at = _app().run()
-    at.switch_page("app_pages/admin_lists.py").run()
+    at = _app().run(timeout=30)
+    at.switch_page("app_pages/admin_lists.py").run(timeout=30)
     assert any("Export is locked until" in w.value for w in at.warning)
-    from outsignal_pipelines.operations.enrichment.list_enrichment import enrich_list
-
-    enrich_list("rise", "Rise Q1")
-    at.run()
+    # The page enriches through the one run path: a Dagster run of the list's partition.
+    at.button(key="enrich_rise.rise-q1").click().run(timeout=120)
     assert not at.exception
-    at.button(key="export_eb_rise.rise-q1").click().run()
-    assert "attached to EmailBison campaign" in at.success[0].value
+    assert any("Enriched Rise Q1" in s.value for s in at.success)
+    at.button(key="export_eb_rise.rise-q1").click().run(timeout=60)
+    assert any("attached to EmailBison campaign" in s.value for s in at.success)
+    at.button(key="export_csv_rise.rise-q1").click().run(timeout=60)
     assert at.get("download_button")
+    jobs = sorted(r.job_name for r in _partition_runs("rise.rise-q1"))
+    assert jobs == ["enrich_list_job", "verified_export_job", "verified_export_job"]
+
+
+def test_lists_page_scores_a_list_through_a_dagster_run(seeded_store):
+    at = _app().run(timeout=30)
+    at.switch_page("app_pages/admin_lists.py").run(timeout=30)
+    at.selectbox(key="lists_workspace").select("Rise").run(timeout=30)
+    at.button(key="score_rise.rise-q1").click().run(timeout=120)
+    assert not at.exception
+    assert any("Scored 200 members of Rise Q1" in s.value for s in at.success)
+    [run] = _partition_runs("rise.rise-q1")
+    assert (run.job_name, run.tags["outsignal/requested_by"]) == ("score_list_job", "page")
+
+
+def _partition_runs(list_id: str):
+    import dagster as dg
+
+    from outsignal_pipelines import orchestration
+
+    with orchestration.instance() as inst:
+        return [r.dagster_run for r in inst.get_run_records(filters=dg.RunsFilter(tags={"dagster/partition": list_id}))]
 
 
 def test_send_to_client_review_buttons_appear_only_in_the_right_states(seeded_store):
@@ -280,12 +302,24 @@ def test_lists_page_deploys_an_approved_list_and_shows_history(seeded_store):
         con.execute("UPDATE people SET email_status = 'unknown' WHERE email IS NOT NULL AND email_status IS NULL")
     send_list_to_review("rise", "Rise Q1")
     set_list_status("rise", "Rise Q1", "approved")
+    _daemon_is_running()  # so the click queues the run for the daemon instead of running it here
     at = _app().run()
     at.switch_page("app_pages/admin_lists.py").run()
     at.selectbox(key="lists_workspace").select("Rise").run()
     at.button(key="deploy_rise.rise-q1").click().run()
-    assert not at.exception and "requested (leads only)" in at.success[0].value
+    assert not at.exception and "(leads only) is pending (run request #1)" in at.success[0].value
     assert any("status" in df.value.columns and (df.value["status"] == "pending").any() for df in at.dataframe)
+
+
+def _daemon_is_running() -> None:
+    import time
+
+    from dagster._daemon.types import DaemonHeartbeat
+
+    from outsignal_pipelines import orchestration
+
+    with orchestration.instance() as inst:
+        inst.add_daemon_heartbeat(DaemonHeartbeat(time.time(), "SENSOR", None, None))
 
 
 def test_inbox_page_shows_the_sandbox_sinks_and_the_outbox(seeded_store, mail_and_slack, monkeypatch):

@@ -126,16 +126,16 @@ def _reload(ids: list[int]) -> list[dict]:
 
 # The two rules the schedules and the enrichment itself share, written once.
 REVERIFY_AFTER_DAYS = 90
-_NEEDS_ENRICHMENT = """NOT EXISTS (SELECT 1 FROM enrichment_log e WHERE e.entity_type = 'person'
+NEEDS_ENRICHMENT = """NOT EXISTS (SELECT 1 FROM enrichment_log e WHERE e.entity_type = 'person'
                          AND e.entity_id = {person}.id AND e.outcome IN ('found', 'not_found'))"""
-_STALE_VALID = "{person}.email_status = 'valid' AND {person}.verified_at < current_timestamp - to_days(?)"
+STALE_VALID = "{person}.email_status = 'valid' AND {person}.verified_at < current_timestamp - to_days(?)"
 
 
 def _stale(ids: list[int], days: int) -> set[int]:
     with connect() as con:
         rows = con.execute(
             f"""SELECT id FROM people p WHERE id IN (SELECT unnest(?::BIGINT[]))
-                AND {_STALE_VALID.format(person="p")}""", [ids, int(days)]).fetchall()
+                AND {STALE_VALID.format(person="p")}""", [ids, int(days)]).fetchall()
     return {r[0] for r in rows}
 
 
@@ -145,7 +145,7 @@ def lists_needing_enrichment() -> list[str]:
         rows = con.execute(
             f"""SELECT DISTINCT l.id FROM target_lists l JOIN target_list_members m ON m.list_id = l.id
                 JOIN people p ON p.id = m.person_id
-                WHERE l.status = 'building' AND {_NEEDS_ENRICHMENT.format(person="p")} ORDER BY l.id""").fetchall()
+                WHERE l.status = 'building' AND {NEEDS_ENRICHMENT.format(person="p")} ORDER BY l.id""").fetchall()
     return [r[0] for r in rows]
 
 
@@ -155,7 +155,7 @@ def lists_needing_reverification(days: int = REVERIFY_AFTER_DAYS) -> list[str]:
         rows = con.execute(
             f"""SELECT DISTINCT l.id FROM target_lists l JOIN target_list_members m ON m.list_id = l.id
                 JOIN people p ON p.id = m.person_id
-                WHERE l.status IN ('pending_review', 'approved') AND {_STALE_VALID.format(person="p")}
+                WHERE l.status IN ('pending_review', 'approved') AND {STALE_VALID.format(person="p")}
                 ORDER BY l.id""", [int(days)]).fetchall()
     return [r[0] for r in rows]
 

@@ -314,8 +314,8 @@ class Waterfall:
                 if spec is None:
                     self.report.skipped_no_input += 1
                     continue
-                request_key, fn = spec
-                result = await self.call(finder, "person", pid, request_key, fn)
+                step, request_key, fn = spec
+                result = await self.call(step, "person", pid, request_key, fn)
                 if result is None or not result.found:
                     continue
                 absorb(result)
@@ -347,7 +347,7 @@ class Waterfall:
             self.ledger.merge(merge)
 
     def _finder_call(self, finder: str, q: PersonInput):
-        """(request key, call) for a finder, or None when we lack what it needs (skipped at no cost).
+        """(step, request key, call) for a finder, or None when we lack what it needs (skipped at no cost).
         The key is the question in the ledger: the first input, in the finder's order, that we have."""
         role = registry.vendor(finder).role(registry.FIND_EMAIL)
         if role is None:
@@ -358,7 +358,7 @@ class Waterfall:
                                if q.has_name and (q.company_domain or q.company_name) else None),
         }
         key = next((keys[way] for way in role.asks_by if keys[way]), None)
-        return (key, lambda c: role.call(c, q)) if key else None
+        return (role.step, key, lambda c: role.call(c, q)) if key else None
 
     async def verify_person(self, person: dict[str, Any], force_reverify: bool = False) -> None:
         """Verification only (for imported or stale emails)."""
