@@ -3,7 +3,7 @@ an illegal move with a message that says what is allowed from where."""
 
 from __future__ import annotations
 
-from outsignal_pipelines.operations import OperationError
+from outsignal_pipelines.domain.errors import Refused
 
 MACHINES: dict[str, dict[str, tuple[str, ...]]] = {
     # building → pending_review → approved | rejected → deployed; rejected → building when reworked
@@ -17,7 +17,7 @@ MACHINES: dict[str, dict[str, tuple[str, ...]]] = {
 NOUNS = {"list": "a list", "draft": "a copy draft", "deploy": "a deploy"}
 
 
-class IllegalTransition(OperationError):
+class IllegalTransition(Refused):
     pass
 
 

@@ -11,10 +11,10 @@ import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import httpx
 
 from outsignal_pipelines import settings
 from outsignal_pipelines.clients import slack, smtp
+from outsignal_pipelines.clients.sandbox_inbox import SandboxInboxError, fetch_inbox
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.store import connect, transaction
 
@@ -181,11 +181,6 @@ def sandbox_inbox() -> dict[str, list[dict[str, Any]]] | None:
     if not base:
         return None
     try:
-        response = httpx.get(f"{base}/_sandbox/inbox", timeout=5, trust_env=False)
-        response.raise_for_status()
-        received = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        raise OperationError(f"The sandbox did not answer: {exc}") from exc
-    if not isinstance(received, dict):
-        raise OperationError("The sandbox answered something that is not its inbox")
-    return {"emails": list(received.get("emails") or []), "slack": list(received.get("slack") or [])}
+        return fetch_inbox(base)
+    except SandboxInboxError as exc:
+        raise OperationError(str(exc)) from exc

@@ -9,7 +9,7 @@ import dagster as dg
 from outsignal_pipelines.defs.enrichment.jobs import enrichment_job, reverify_job
 from outsignal_pipelines.defs.lists.partitions import TARGET_LISTS
 from outsignal_pipelines.defs.resources import StoreResource
-from outsignal_pipelines.defs.runs.steps import BY_TAG, KIND_TAG, LIST_TAG
+from outsignal_pipelines.defs.run_steps import BY_TAG, KIND_TAG, LIST_TAG
 from outsignal_pipelines.operations.enrichment.list_enrichment import (
     lists_needing_enrichment,
     lists_needing_reverification,

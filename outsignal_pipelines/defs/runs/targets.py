@@ -8,7 +8,7 @@ from typing import Any
 
 import dagster as dg
 
-from outsignal_pipelines.defs.runs.steps import request_tags
+from outsignal_pipelines.defs.run_steps import request_tags
 from outsignal_pipelines.operations.run_requests import RunRequest
 
 JOBS = {"enrich": "enrich_list_job", "reverify": "reverify_job", "score": "score_list_job",
