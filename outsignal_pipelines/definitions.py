@@ -5,10 +5,22 @@ from functools import cache
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.storage.defs_state import base as defs_state
+
+
+def _forget_a_closed_instances_state_storage() -> None:
+    """Dagster remembers the definitions-state storage of the last instance entered in this context;
+    once that instance is closed, loading (and resolving jobs) fails on it. We keep no definitions
+    state, so a dead one is forgotten; a live one, as in Dagster's own code server, is kept."""
+    storage = defs_state.DefsStateStorage.get()
+    weakref = getattr(storage, "_instance_weakref", None)
+    if storage is not None and (weakref is None or weakref() is None):
+        defs_state._current_storage.set(None)
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
+    _forget_a_closed_instances_state_storage()
     return dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
 
 
