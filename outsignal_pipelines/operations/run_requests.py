@@ -224,8 +224,8 @@ def _fetch(con: duckdb.DuckDBPyConnection, request_id: int) -> RunRequest:
     return _row(row)
 
 
-def get_request(request_id: int, workspace: str | None = None) -> RunRequest:
-    with connect() as con:
+def get_request(request_id: int, workspace: str | None = None, *, linger: bool = True) -> RunRequest:
+    with connect(linger=linger) as con:
         request = _fetch(con, int(request_id))
     if workspace is not None and request.workspace_slug != workspace:
         raise NotFound(f"no run request #{request_id} in workspace {workspace!r}")
@@ -248,11 +248,12 @@ def queued_after(request_id: int) -> list[RunRequest]:
 
 
 def wait_for(request_id: int, on_progress: Callable[[int, int], None] | None = None,
-             timeout: float | None = None, poll_seconds: float = 0.5) -> RunRequest:
-    """Follow a request until it finishes (or `timeout`), relaying its progress."""
+             timeout: float | None = None, poll_seconds: float = 1.0) -> RunRequest:
+    """Follow a request until it finishes (or `timeout`), relaying its progress. Each poll opens and
+    closes the store at once, so the run it follows (another process) can always write."""
     deadline = time.monotonic() + (timeout if timeout is not None else settings.run_wait_timeout_seconds())
     while True:
-        request = get_request(request_id)
+        request = get_request(request_id, linger=False)
         if on_progress and request.progress_total:
             on_progress(request.progress_done or 0, request.progress_total)
         if request.finished or time.monotonic() >= deadline:

@@ -130,16 +130,19 @@ def using(path: Path | str) -> Iterator[None]:
 
 
 @contextmanager
-def connect(path: Path | str | None = None, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(path: Path | str | None = None, timeout: float | None = None,
+            linger: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection that is always closed, on success and on error (so no lock outlives it, beyond
-    the opt-in linger above)."""
+    the opt-in linger above). `linger=False` for a poll loop: it must never keep the file held
+    between its reads, or the process it waits for could not write."""
     db = Path(path) if path is not None else current_path()
     con = _open(db, settings.lock_timeout_seconds() if timeout is None else timeout)
     try:
         yield con
     finally:
         try:
-            _LINGER.touch(db, con)
+            if linger:
+                _LINGER.touch(db, con)
         finally:
             con.close()
 

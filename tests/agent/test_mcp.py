@@ -44,24 +44,31 @@ def test_mcp_client_lists_tools_and_calls_search_and_create_list(seeded_store):
     assert [r["triggered_by"] for r in agent_runs("rise")][:2] == ["mcp", "mcp"]
 
 
-async def _score(db: Path):
+
+async def _pipeline(db: Path):
     params = StdioServerParameters(command=str(Path(sys.executable).parent / "outsignal"), args=["mcp"],
                                    env={**os.environ, "OUTSIGNAL_DB": str(db)})
     async with stdio_client(params) as (read, write):
         async with ClientSession(read, write) as session:
             await session.initialize()
-            return await session.call_tool("score_list", {"name": "Rise Q1", "workspace": "rise"})
+            scored = await session.call_tool("score_list", {"name": "Rise Q1", "workspace": "rise"})
+            enriched = await session.call_tool("enrich_list", {"name": "Rise Q1", "workspace": "rise",
+                                                               "confirm": True})
+            exported = await session.call_tool("export_list", {"name": "Rise Q1", "workspace": "rise", "to": "csv"})
+            return scored, enriched, exported
 
 
-def test_scoring_from_mcp_is_a_dagster_run_of_the_lists_partition(seeded_store):
+def test_scoring_enriching_and_exporting_from_mcp_are_dagster_runs_of_the_list(seeded_store, sandbox):
     import dagster as dg
 
     from outsignal_pipelines import orchestration
 
-    scored = _text(asyncio.run(_score(seeded_store)))
+    scored, enriched, exported = (_text(r) for r in asyncio.run(_pipeline(seeded_store)))
     assert scored["scored"] == 200 and scored["status"] == "complete"
+    assert enriched["paid_calls"] > 0 and exported["exported"] > 0
     with orchestration.instance() as inst:
-        [run] = [r.dagster_run for r in inst.get_run_records(
+        runs = [r.dagster_run for r in inst.get_run_records(
             filters=dg.RunsFilter(tags={"dagster/partition": "rise.rise-q1"}))]
-    assert (run.job_name, run.tags["outsignal/requested_by"], run.run_id) == (
-        "score_list_job", "mcp", scored["dagster_run_id"])
+    assert sorted(r.job_name for r in runs) == ["enrich_list_job", "score_list_job", "verified_export_job"]
+    assert {r.tags["outsignal/requested_by"] for r in runs} == {"mcp"}
+    assert scored["dagster_run_id"] in {r.run_id for r in runs}

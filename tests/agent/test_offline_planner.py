@@ -114,3 +114,20 @@ def _partition_runs(list_id: str):
 
     with orchestration.instance() as inst:
         return [r.dagster_run for r in inst.get_run_records(filters=dg.RunsFilter(tags={"dagster/partition": list_id}))]
+
+
+def test_scoring_and_exporting_from_chat_are_dagster_runs_of_the_list(seeded_store, verify_everyone):
+    from outsignal_pipelines.store import transaction
+
+    conv = Conversation(workspace="rise")
+    scored, conv = chat("score the Rise Q1 list", conv)
+    assert scored.tool_calls[0]["tool"] == "score_list" and scored.tool_calls[0]["result"]["scored"] == 200
+    verify_everyone()
+    with transaction() as con:
+        con.execute("UPDATE people SET email_status = 'valid' WHERE email IS NOT NULL")
+    exported, conv = chat("export Rise Q1 as CSV", conv)
+    result = exported.tool_calls[0]["result"]
+    assert exported.tool_calls[0]["tool"] == "export_list" and result["exported"] > 0 and result["file"]
+    runs = _partition_runs("rise.rise-q1")
+    assert sorted(r.job_name for r in runs) == ["score_list_job", "verified_export_job"]
+    assert {r.tags["outsignal/requested_by"] for r in runs} == {"chat"}

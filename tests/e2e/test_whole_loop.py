@@ -191,7 +191,7 @@ def test_the_whole_loop(product):
         _select(admin, "Workspace", "Rise")
         _select(admin, "With approved copy", "E2E Q1")
         admin.get_by_role("button", name="Deploy to EmailBison").click()
-        expect(admin.get_by_text("requested (both)")).to_be_visible()
+        expect(admin.get_by_text("(both) is pending")).to_be_visible()
 
         # The sensor runs the deploy; the portal then shows it complete.
         deadline = time.monotonic() + 240
@@ -235,9 +235,15 @@ def test_the_whole_loop(product):
     try:
         with dg.DagsterInstance.get() as instance:
             event = instance.get_latest_materialization_event(dg.AssetKey("emailbison_deploy"))
+            runs = [r.dagster_run for r in instance.get_run_records(
+                filters=dg.RunsFilter(tags={"dagster/partition": "rise.e2e-q1"}))]
     finally:
         if old is None:
             os.environ.pop("DAGSTER_HOME", None)
         else:
             os.environ["DAGSTER_HOME"] = old
     assert event is not None and event.dagster_event.partition == "rise.e2e-q1"
+    # The chat's enrichment and scoring and the page's deploy all ran through the daemon's queue.
+    assert {(r.job_name, r.tags["outsignal/requested_by"]) for r in runs} == {
+        ("enrich_list_job", "chat"), ("score_list_job", "chat"), ("emailbison_deploy_job", "page")}
+    assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
