@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from outsignal_pipelines.domain.icp_rules import bands_line
+
 
 def describe(name: str, args: dict[str, Any], result: dict[str, Any]) -> str:
     """A short plain answer for a tool result; the tables carry the detail."""
@@ -36,7 +38,7 @@ def describe(name: str, args: dict[str, Any], result: dict[str, Any]) -> str:
     if name == "score_list":
         d = result["distribution"]
         return (f"Scored {result['scored']} with {result['scorer']} ({result['skipped_already_scored']} already scored, "
-                f"skipped; no enrichment calls). ≥70: {d['green']}, 40–69: {d['amber']}, <40: {d['grey']}.")
+                f"skipped; no enrichment calls). {bands_line(d)}.")
     if name == "enrich_list":
         return (f"Enriched {result['people']} people: {result['emails_found']} emails found, {result['paid_calls']} paid "
                 f"calls, ${result['cost_usd']:.2f}; {result['skipped_by_dedup']} answers reused from the ledger.")

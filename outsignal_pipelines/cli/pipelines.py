@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from outsignal_pipelines.cli._output import JsonOpt, _emit, _errors, _progress, err, out
+from outsignal_pipelines.domain.icp_rules import BAND_RANGES
 from outsignal_pipelines.operations import OperationError
 
 app = typer.Typer()
@@ -84,8 +85,9 @@ def score(
     out.print(f"{summary['scored']} scored with {summary['scorer']}, {summary['skipped_already_scored']} already "
               f"scored (skipped), {summary['failed']} failed; {summary['llm_calls']} LLM calls, ${summary['cost_usd']:.4f}")
     d = summary["distribution"]
-    out.print(f"[green]≥70: {d.get('green', 0)}[/green]  [yellow]40–69: {d.get('amber', 0)}[/yellow]  "
-              f"[dim]<40: {d.get('grey', 0)}[/dim]  unscored: {d.get('unscored', 0)}")
+    out.print(f"[green]{BAND_RANGES['green']}: {d.get('green', 0)}[/green]  "
+              f"[yellow]{BAND_RANGES['amber']}: {d.get('amber', 0)}[/yellow]  "
+              f"[dim]{BAND_RANGES['grey']}: {d.get('grey', 0)}[/dim]  unscored: {d.get('unscored', 0)}")
 
 
 @app.command()

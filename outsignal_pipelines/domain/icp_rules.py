@@ -163,8 +163,19 @@ def _keyword_pattern(keywords: list[str]) -> str:
     return f"(?:^|[^a-z0-9])({alternatives})(?:$|[^a-z0-9])"
 
 
+GREEN_FROM, AMBER_FROM = 70, 40
+# How every face names the bands (pages, CLI, chat replies): written once, next to the rule.
+BAND_RANGES = {"green": f"≥{GREEN_FROM}", "amber": f"{AMBER_FROM}–{GREEN_FROM - 1}", "grey": f"<{AMBER_FROM}",
+               "unscored": "unscored"}
+
+
 def band(score: int | None) -> str:
     """The colour band the UI shows: ≥70 green, 40–69 amber, <40 grey."""
     if score is None:
         return "unscored"
-    return "green" if score >= 70 else "amber" if score >= 40 else "grey"
+    return "green" if score >= GREEN_FROM else "amber" if score >= AMBER_FROM else "grey"
+
+
+def bands_line(counts: dict[str, int]) -> str:
+    """'≥70: 12, 40–69: 30, <40: 8' for a distribution of bands."""
+    return ", ".join(f"{BAND_RANGES[b]}: {counts.get(b, 0)}" for b in ("green", "amber", "grey"))

@@ -7,16 +7,19 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
+from outsignal_pipelines.domain.icp_rules import BAND_RANGES
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.estimates import enrichment_estimate
 from outsignal_pipelines.operations.export import verification_gate
 from outsignal_pipelines.operations.lists import list_overview
+from outsignal_pipelines.operations.run_requests import list_requests
 from outsignal_pipelines.operations.review import approvals, rework_list, send_list_to_review
 from outsignal_pipelines.operations.scoring import list_scores, score_distribution
 from outsignal_pipelines.operations.workspaces import list_workspaces
 from streamlit_portal.services.runs import deploy, run_with_progress
 
-BAND_LABEL = {"green": "🟢 ≥70", "amber": "🟠 40–69", "grey": "⚪ <40", "unscored": "· unscored"}
+BAND_MARK = {"green": "🟢", "amber": "🟠", "grey": "⚪", "unscored": "·"}
+BAND_LABEL = {b: f"{BAND_MARK[b]} {label}" for b, label in BAND_RANGES.items()}
 
 st.title("Lists")
 if flash := st.session_state.pop("lists_flash", None):
@@ -159,6 +162,15 @@ for row in stats:
         with st.expander("Verification gate and export"):
             export_panel(row["workspace_slug"], row["list_name"], row["list_id"])
         review_panel(row)
+        with st.expander("Runs (Dagster runs of this list's partition)"):
+            runs = list_requests(list_id=row["list_id"], limit=20)
+            if not runs:
+                st.caption("No runs yet: enrich, score, export or deploy this list and it shows here.")
+            else:
+                st.dataframe(pl.DataFrame([{
+                    "request": r.id, "what": r.kind, "status": r.status, "asked by": r.requested_by,
+                    "Dagster run": r.dagster_run_id, "asked at": r.created_at, "finished at": r.finished_at,
+                    "error": r.error} for r in runs]), hide_index=True, width="stretch", key=f"runs_{row['list_id']}")
         with st.expander("Members by ICP score"):
             scores = list_scores(row["list_id"], row["workspace_slug"], limit=200)
             scores = scores.with_columns(pl.col("band").replace_strict(BAND_LABEL, return_dtype=pl.String))

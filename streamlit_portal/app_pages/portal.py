@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from outsignal_pipelines.domain.copy_linter import preview
+from outsignal_pipelines.domain.icp_rules import BAND_RANGES
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.auth import consume_magic_link, request_magic_link, session, sign_out
 from outsignal_pipelines.operations.portal import copy_for_review, decide_copy, decide_list, deployments, lists_for_review
@@ -80,7 +81,7 @@ for card in cards:
         cols[2].metric("Email coverage", f"{summary['email_coverage']:.0%}")
         cols[3].metric("LinkedIn coverage", f"{summary['linkedin_coverage']:.0%}")
         bands = summary["icp_bands"]
-        st.bar_chart(pl.DataFrame({"fit": ["≥70", "40–69", "<40", "unscored"],
+        st.bar_chart(pl.DataFrame({"fit": [BAND_RANGES[b] for b in ("green", "amber", "grey", "unscored")],
                                    "leads": [bands["green"], bands["amber"], bands["grey"], bands["unscored"]]}).to_pandas(),
                      x="fit", y="leads", height=180)
         st.markdown("**Top 10 leads by ICP score**")
