@@ -28,14 +28,14 @@ from outsignal_pipelines.store import connect, transaction
 
 
 def prepare_deploy(workspace: str, list_name: str | None = None, campaign: str | None = None,
-                   requested_by: str = "admin", con=None) -> tuple[dict[str, Any], bool]:
+                   requested_by: str = "admin", con=None, target=None) -> tuple[dict[str, Any], bool]:
     """The pending deploy for approved work, created when there is none (returns it, created?). The
     path follows what is given: a list → leads only, a campaign's copy → copy only, both → both."""
     if not list_name and not campaign:
         raise OperationError("deploy what? name an approved list, an approved campaign copy, or both")
-    target = None
-    if list_name:
+    if list_name and target is None:
         target = resolve_list(workspace, list_name)
+    if target is not None:
         if target.status != "approved":
             raise OperationError(f"list {target.name!r} is {target.status}: only an approved list can be deployed")
     if campaign:
@@ -60,7 +60,7 @@ def request_deploy(workspace: str, list_name: str | None = None, campaign: str |
     carries it out. A busy list refuses both (no orphan pending deploy)."""
     target = resolve_list(workspace, list_name) if list_name else None
     with transaction() as con:
-        deploy, created = prepare_deploy(workspace, list_name, campaign, requested_by, con=con)
+        deploy, created = prepare_deploy(workspace, list_name, campaign, requested_by, con=con, target=target)
         if created:
             name = campaign or campaign_name_for(workspace, target.name)
             request = request_run(workspace, "deploy", target=target, campaign=name,
