@@ -59,12 +59,13 @@ def test_with_a_daemon_the_request_waits_for_the_queue_and_the_sensor_launches_i
     assert run.run_config["ops"]["icp_scores"]["config"]["force"] is True
 
 
-def test_two_enrich_requests_for_one_list_never_overlap(seeded_store, sandbox):
-    first = request_run("rise", "enrich", target=resolve_list("rise", "Rise Q1"), requested_by="chat")
+def test_a_second_request_for_a_busy_list_is_refused_and_the_first_still_runs(seeded_store):
+    first = request_run("rise", "score", target=resolve_list("rise", "Rise Q1"), requested_by="chat")
     with pytest.raises(ListBusy, match=f"request #{first.id}"):
         orchestration.run("rise", "enrich", "Rise Q1", requested_by="cli")
     assert orchestration.submit(first).status == "complete"
     assert get_request(first.id).dagster_run_id
+    assert [r.job_name for r in _partition_runs("rise.rise-q1")] == ["score_list_job"]
 
 
 def test_the_definitions_load_from_the_defs_folder():
