@@ -85,8 +85,24 @@ def submit(request: RunRequest, on_progress: Progress | None = None, wait: bool 
         if daemon_running(inst):
             if not wait:
                 return run_requests.get_request(request.id)
-            return run_requests.wait_for(request.id, on_progress)
+            return follow(inst, request.id, on_progress)
         return execute(request, inst, on_progress)
+
+
+def follow(inst: dg.DagsterInstance, request_id: int, on_progress: Progress | None = None) -> RunRequest:
+    """Follow a request the daemon runs. A run that ended without its steps reporting (its worker
+    died, an operator cancelled it) fails the request at once instead of leaving the face waiting."""
+    deadline = time.monotonic() + settings.run_wait_timeout_seconds()
+    request = run_requests.get_request(request_id, linger=False)
+    while not request.finished and time.monotonic() < deadline:
+        run = inst.get_run_by_id(request.dagster_run_id) if request.dagster_run_id else None
+        if run is not None and run.status in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):
+            request = run_requests.get_request(request_id)
+            if not request.finished:
+                request = run_requests.fail(request_id, f"Dagster run {run.run_id} ended {run.status.value.lower()}")
+            break
+        request = run_requests.wait_for(request_id, on_progress, timeout=5.0)
+    return request
 
 
 def execute(request: RunRequest, inst: dg.DagsterInstance, on_progress: Progress | None = None) -> RunRequest:

@@ -73,3 +73,16 @@ def test_the_definitions_load_from_the_defs_folder():
     dg.Definitions.validate_loadable(loaded)
     assert {"run_requests", "auto_deploy", "notification_outbox_retry", "target_list_partitions"} <= {
         s.name for s in loaded.sensors}
+
+
+def test_following_a_run_that_died_without_reporting_fails_its_request(seeded_store):
+    request = request_run("rise", "score", target=resolve_list("rise", "Rise Q1"), requested_by="page")
+    with orchestration.instance() as inst:
+        run = inst.create_run_for_job(defs().resolve_job_def("score_list_job"), tags={"outsignal/request_id": str(request.id)})
+        from outsignal_pipelines.operations.run_requests import begin_step
+
+        begin_step(run_id=run.run_id, step="score", kind="score", request_id=request.id, list_id="rise.rise-q1")
+        inst.report_run_failed(run)  # the worker died before its step could report
+        followed = orchestration.follow(inst, request.id)
+    assert followed.status == "failed" and "ended failure" in followed.error
+    assert request_run("rise", "score", target=resolve_list("rise", "Rise Q1"), requested_by="page").status == "queued"
