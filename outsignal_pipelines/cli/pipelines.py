@@ -80,6 +80,7 @@ def score(
                     as_json)
     summary = {k: meta[k] for k in ("scored", "skipped_already_scored", "failed", "llm_calls", "cost_usd", "scorer",
                                     "distribution", "request_id", "dagster_run_id")}
+    summary["reused_in_flight"] = meta.get("reused_in_flight", 0)  # answers another scorer paid for meanwhile
     if as_json:
         _emit(True, summary, lambda: None)
         return
