@@ -242,7 +242,14 @@ class Waterfall:
             self.report.cap_reached = True
             stats.skipped_by_cap += 1
             return None
-        result, error = await self._attempt(vendor, step, client, fn, stats)
+        try:
+            result, error = await self._attempt(vendor, step, client, fn, stats)
+        except Exception as exc:
+            # An unexpected failure settles the claim like any error, so no other run waits for its lease.
+            await self.ledger.log(LogEntry(entity_type, entity_id, step, request_key, "error",
+                                           error=f"{type(exc).__name__}: {exc}", workspace_slug=self.workspace,
+                                           run_id=self.report.run_id, claim_holder=self.claims.holder))
+            raise
         if result is None:
             await self.ledger.log(LogEntry(entity_type, entity_id, step, request_key, "error", error=error,
                                            workspace_slug=self.workspace, run_id=self.report.run_id,
