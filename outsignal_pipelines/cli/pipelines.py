@@ -45,7 +45,7 @@ def enrich(
     with _errors(as_json):
         summary = _run(workspace, "enrich", list_name, {"force": force}, f"enriching {list_name}", as_json)
     for key in ("people", "emails_found", "verified_valid", "with_email", "paid_calls", "cost_usd",
-                "skipped_by_dedup"):
+                "skipped_by_dedup", "reused_in_flight"):
         summary.setdefault(key, 0)
     summary.setdefault("cap_reached", False)
     summary.setdefault("by_provider", {})
@@ -55,7 +55,8 @@ def enrich(
     out.print(f"{summary['people']} people: {summary['emails_found']} emails found, "
               f"{summary['verified_valid']} verified valid on the list")
     out.print(f"{summary['paid_calls']} paid calls, ${summary['cost_usd']:.4f}; "
-              f"{summary['skipped_by_dedup']} answers reused from the ledger (not paid again)")
+              f"{summary['skipped_by_dedup']} answers reused from the ledger, {summary['reused_in_flight']} from "
+              f"another run in flight (not paid again)")
     if summary["cap_reached"]:
         err.print("[yellow]warning:[/yellow] the daily spend cap was reached; some calls were not made")
     table = Table("provider", "calls", "paid", "cost $", "found", "missed", "errors", "reused")
@@ -79,6 +80,7 @@ def score(
                     as_json)
     summary = {k: meta[k] for k in ("scored", "skipped_already_scored", "failed", "llm_calls", "cost_usd", "scorer",
                                     "distribution", "request_id", "dagster_run_id")}
+    summary["reused_in_flight"] = meta.get("reused_in_flight", 0)  # answers another scorer paid for meanwhile
     if as_json:
         _emit(True, summary, lambda: None)
         return

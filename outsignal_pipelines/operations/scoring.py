@@ -1,12 +1,20 @@
 """Scoring a TargetList against its workspace's ICP. People already scored for the workspace are
 skipped unless forced: no LLM call, no enrichment call. Scores land in icp_scores with the scorer
 that produced them; LLM calls (and their cost) are also written to the ledger, so they count toward
-the workspace's daily spend like every other paid call."""
+the workspace's daily spend like every other paid call.
+
+Every LLM question (a person's score for a workspace, a title's seniority) is claimed in
+paid_call_claims before it is asked, like the waterfall's vendor calls: a second scorer running at the
+same time waits for the first one's answer in the ledger and reuses it (`reused_in_flight`), so two
+runs never pay for the same answer."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -17,6 +25,9 @@ from outsignal_pipelines.domain.titles import normalise_title
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.lists import resolve_list
 from outsignal_pipelines.clients import llm
+from outsignal_pipelines.clients.base import ProviderResult
+from outsignal_pipelines.operations.enrichment.claims import ANSWERED, ClaimBook, holder_name
+from outsignal_pipelines.operations.enrichment.ledger import LedgerWriter, LogEntry, gate_key
 from outsignal_pipelines.domain.icp_rules import SCORER_NAME, IcpRules, band, score_frame
 from outsignal_pipelines.store import connect, transaction
 
@@ -31,6 +42,7 @@ class ScoreReport:
     skipped_already_scored: int = 0
     failed: int = 0
     llm_calls: int = 0
+    reused_in_flight: int = 0   # answers another scorer paid for while this one ran: reused, not asked
     cost_usd: float = 0.0
     distribution: dict[str, int] = field(default_factory=dict)
     histogram: dict[str, int] = field(default_factory=dict)
@@ -121,10 +133,11 @@ def score_list(workspace: str, list_name: str | None = None, *, list_id: str | N
     criteria, rules = workspace_icp(workspace)
     leads, skipped = _leads(target.id, workspace, force)
     leads = _with_rule_seniority(leads)
-    if use == "llm":
-        leads = asyncio.run(_llm_seniority(leads, model, completion, completion_kwargs or {}, workspace))
     report = ScoreReport(list_id=target.id, scorer=SCORER_NAME if use == "rules" else f"llm:{model}",
                          skipped_already_scored=skipped)
+    if use == "llm":
+        leads = asyncio.run(_llm_seniority(leads, model, completion, completion_kwargs or {}, workspace, force,
+                                           report))
     if leads.is_empty():
         report.distribution, report.histogram = score_distribution(target.id, workspace)
         return report
@@ -132,15 +145,37 @@ def score_list(workspace: str, list_name: str | None = None, *, list_id: str | N
         scores = score_frame(leads, rules).with_columns(pl.lit(SCORER_NAME).alias("scorer"),
                                                          pl.lit(0.0).alias("cost_usd"))
     else:
-        scores = asyncio.run(_llm_scores(leads, criteria, rules, model, completion, completion_kwargs or {},
-                                         workspace, report))
-    report.scored = scores.height
+        scores, reused = asyncio.run(_llm_scores(leads, criteria, rules, model, completion,
+                                                 completion_kwargs or {}, workspace, force, report))
+        # Another run stored these itself; ours only fill in where its store did not land (it died).
+        _store(reused, workspace, keep_existing=True)
+        report.scored += reused.height
+    report.scored += scores.height
     _store(scores, workspace)
     report.distribution, report.histogram = score_distribution(target.id, workspace)
     return report
 
 
-async def _llm_seniority(leads: pl.DataFrame, model: str, completion, extra: dict, workspace: str) -> pl.DataFrame:
+@asynccontextmanager
+async def _claimed(workspace: str, force: bool) -> AsyncIterator[tuple[ClaimBook, LedgerWriter]]:
+    """Claims and a ledger writer for one run's LLM questions. LLM calls reserve nothing against the
+    daily cap (their price is known only afterwards); they count toward it once logged. A forced run
+    reuses only answers that landed after it began."""
+    since = None
+    if force:
+        with connect() as con:
+            since = con.execute("SELECT current_timestamp::TIMESTAMP").fetchone()[0]
+    book = ClaimBook(workspace, holder_name(f"score-{uuid.uuid4().hex[:12]}"), float("inf"), since=since)
+    ledger = LedgerWriter()
+    try:
+        yield book, ledger
+    finally:
+        await book.close()
+        await ledger.close()
+
+
+async def _llm_seniority(leads: pl.DataFrame, model: str, completion, extra: dict, workspace: str, force: bool,
+                         report: ScoreReport) -> pl.DataFrame:
     """The LLM fallback for titles no rule could place; answers outside the vocabulary or unsure are
     dropped, answers kept are written back to people whose seniority is still empty/Unknown."""
     unknown = leads.filter((pl.col("seniority").is_null() | (pl.col("seniority") == "Unknown"))
@@ -148,15 +183,26 @@ async def _llm_seniority(leads: pl.DataFrame, model: str, completion, extra: dic
     titles = sorted(set(unknown["job_title"].to_list()))
     if not titles:
         return leads
-    outcomes = await llm.gather_limited([llm.llm_classify("seniority", t, model, completion, **extra) for t in titles],
-                                        llm.concurrency_limit())
-    decided = {t: o.value for t, o in zip(titles, outcomes) if o.value}
+    provider = f"llm:{model}"
+    semaphore = asyncio.Semaphore(max(1, llm.concurrency_limit()))
+
+    async def one(title: str, book: ClaimBook, ledger: LedgerWriter) -> str | None:
+        outcome, answer = await book.claim(gate_key("person", 0, provider, f"seniority:{title}"), 0.0)
+        if outcome == ANSWERED:
+            report.reused_in_flight += 1
+            return answer.fields.get("value")
+        async with semaphore:
+            asked = await llm.llm_classify("seniority", title, model, completion, **extra)
+        verdict = "found" if asked.value else "not_found" if asked.error is None else "error"
+        await ledger.log(LogEntry("person", 0, provider, f"seniority:{title}", verdict,
+                                  ProviderResult(provider, verdict, fields={"value": asked.value}),
+                                  asked.cost_usd, asked.error, workspace_slug=workspace, claim_holder=book.holder))
+        return asked.value
+
+    async with _claimed(workspace, force) as (book, ledger):
+        values = await asyncio.gather(*(one(t, book, ledger) for t in titles))
+    decided = {t: v for t, v in zip(titles, values) if v}
     with transaction() as con:
-        con.executemany(
-            """INSERT INTO enrichment_log (entity_type, entity_id, provider, request_key, outcome, cost_usd, error,
-                                          workspace_slug) VALUES ('person', 0, ?, ?, ?, ?, ?, ?)""",
-            [[f"llm:{model}", f"seniority:{t}", "found" if o.value else "not_found" if o.error is None else "error",
-              o.cost_usd, o.error, workspace] for t, o in zip(titles, outcomes)])
         for title, level in decided.items():
             con.execute("UPDATE people SET seniority = ? WHERE job_title = ? AND (seniority IS NULL OR seniority = 'Unknown')",
                         [level, title])
@@ -167,54 +213,70 @@ async def _llm_seniority(leads: pl.DataFrame, model: str, completion, extra: dic
 
 
 async def _llm_scores(leads: pl.DataFrame, criteria: str, rules: IcpRules, model: str, completion,
-                      extra: dict, workspace: str, report: ScoreReport) -> pl.DataFrame:
+                      extra: dict, workspace: str, force: bool,
+                      report: ScoreReport) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(scores asked for by this run, scores reused from another run that asked at the same time)."""
     rows = leads.to_dicts()
     lead_fields = ("first_name", "last_name", "job_title", "seniority", "company_name", "company_domain",
                    "location", "country", "vertical", "headcount", "company_description")
-    outcomes = await llm.gather_limited(
-        [llm.llm_score(criteria, rules.model_dump(), {k: r.get(k) for k in lead_fields}, r.get("homepage"), model,
-                       completion, **extra) for r in rows],
-        llm.concurrency_limit())
-    scored, ledger = [], []
-    for row, outcome in zip(rows, outcomes):
-        report.llm_calls += outcome.calls
-        report.cost_usd += outcome.cost_usd
-        ledger.append((row["person_id"], "found" if outcome.value else "error", outcome.cost_usd, outcome.error))
-        if outcome.value is None:
+    provider, question = f"llm:{model}", f"icp:{workspace}"
+    semaphore = asyncio.Semaphore(max(1, llm.concurrency_limit()))
+    scored, reused = [], []
+
+    async def one(row: dict, book: ClaimBook, ledger: LedgerWriter) -> None:
+        pid = row["person_id"]
+        outcome, answer = await book.claim(gate_key("person", pid, provider, question), 0.0)
+        if outcome == ANSWERED:
+            try:
+                verdict = llm.Verdict.model_validate(answer.fields)
+            except ValidationError:
+                report.failed += 1
+                report.errors.append(f"person {pid}: the logged answer has no verdict; score again with force")
+                return
+            report.reused_in_flight += 1
+            reused.append({**_score_row(pid, verdict, model), "cost_usd": 0.0})
+            return
+        async with semaphore:
+            asked = await llm.llm_score(criteria, rules.model_dump(), {k: row.get(k) for k in lead_fields},
+                                        row.get("homepage"), model, completion, **extra)
+        report.llm_calls += asked.calls
+        report.cost_usd += asked.cost_usd
+        verdict = asked.value
+        # The answer is in the ledger (settling the claim) before anything is stored from it.
+        await ledger.log(LogEntry("person", pid, provider, question, "found" if verdict else "error",
+                                  ProviderResult(provider, "found", fields=verdict.model_dump()) if verdict else None,
+                                  asked.cost_usd, asked.error, workspace_slug=workspace, claim_holder=book.holder))
+        if verdict is None:
             report.failed += 1
-            report.errors.append(f"person {row['person_id']}: {outcome.error}")
-            continue
-        verdict = outcome.value
-        scored.append({"person_id": row["person_id"], "score": verdict.score, "reasoning": verdict.reasoning,
-                       "confidence": verdict.confidence, "scorer": f"llm:{model}", "cost_usd": outcome.cost_usd})
-    _log_llm_calls(ledger, workspace, model)
-    return pl.DataFrame(scored, schema={"person_id": pl.Int64, "score": pl.Int32, "reasoning": pl.String,
-                                        "confidence": pl.String, "scorer": pl.String, "cost_usd": pl.Float64})
+            report.errors.append(f"person {pid}: {asked.error}")
+            return
+        scored.append({**_score_row(pid, verdict, model), "cost_usd": asked.cost_usd})
+
+    async with _claimed(workspace, force) as (book, ledger):
+        await asyncio.gather(*(one(r, book, ledger) for r in rows))
+    schema = {"person_id": pl.Int64, "score": pl.Int32, "reasoning": pl.String, "confidence": pl.String,
+              "scorer": pl.String, "cost_usd": pl.Float64}
+    return pl.DataFrame(scored, schema=schema), pl.DataFrame(reused, schema=schema)
 
 
-def _log_llm_calls(rows: list[tuple], workspace: str, model: str) -> None:
-    if not rows:
-        return
-    with transaction() as con:
-        con.executemany(
-            """INSERT INTO enrichment_log (entity_type, entity_id, provider, request_key, outcome, cost_usd, error,
-                                          workspace_slug) VALUES ('person', ?, ?, ?, ?, ?, ?, ?)""",
-            [[pid, f"llm:{model}", f"icp:{workspace}", outcome, cost, error, workspace]
-             for pid, outcome, cost, error in rows])
+def _score_row(person_id: int, verdict: llm.Verdict, model: str) -> dict:
+    return {"person_id": person_id, "score": verdict.score, "reasoning": verdict.reasoning,
+            "confidence": verdict.confidence, "scorer": f"llm:{model}"}
 
 
-def _store(scores: pl.DataFrame, workspace: str) -> None:
+def _store(scores: pl.DataFrame, workspace: str, keep_existing: bool = False) -> None:
     if scores.is_empty():
         return
     frame = scores.with_columns(pl.lit(workspace).alias("workspace_slug"))  # noqa: F841 - read by DuckDB
+    on_conflict = "DO NOTHING" if keep_existing else (
+        "DO UPDATE SET score = excluded.score, reasoning = excluded.reasoning, confidence = excluded.confidence, "
+        "scorer = excluded.scorer, cost_usd = excluded.cost_usd, scored_at = excluded.scored_at")
     with transaction() as con:
         con.execute(
-            """INSERT INTO icp_scores (person_id, workspace_slug, score, reasoning, confidence, scorer, cost_usd, scored_at)
+            f"""INSERT INTO icp_scores (person_id, workspace_slug, score, reasoning, confidence, scorer, cost_usd, scored_at)
                SELECT person_id, workspace_slug, score, reasoning, confidence, scorer, cost_usd, current_timestamp
                FROM frame
-               ON CONFLICT (person_id, workspace_slug) DO UPDATE SET score = excluded.score,
-                 reasoning = excluded.reasoning, confidence = excluded.confidence, scorer = excluded.scorer,
-                 cost_usd = excluded.cost_usd, scored_at = excluded.scored_at""")
+               ON CONFLICT (person_id, workspace_slug) {on_conflict}""")
 
 
 def score_distribution(list_id: str, workspace: str) -> tuple[dict[str, int], dict[str, int]]:

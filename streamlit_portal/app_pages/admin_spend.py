@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from outsignal_pipelines.operations.spend import cap_status, daily_spend
+from outsignal_pipelines.operations.spend import cap_status, daily_spend, reuse_today
 
 st.title("Spend")
 st.caption("Every paid provider call is in the ledger; answers already bought are never paid for again.")
@@ -21,6 +21,14 @@ if caps:
         if row["cap_reached"]:
             label += " — cap reached, paid calls stopped"
         st.progress(min(1.0, row["share"]), text=label)
+
+reused = [row for row in reuse_today() if row["skipped_by_dedup"] or row["reused_in_flight"]]
+if reused:
+    st.subheader("Answers reused today instead of paid for")
+    st.dataframe(pl.DataFrame(reused).rename({"workspace_slug": "workspace",
+                                              "skipped_by_dedup": "from the ledger",
+                                              "reused_in_flight": "from another run in flight"}),
+                 hide_index=True, width="stretch", key="spend_reused")
 
 if spend.is_empty():
     st.info("No provider calls yet in this period. Enrich a list (Lists page, Enrich and verify) to see spend here.")

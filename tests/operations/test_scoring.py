@@ -95,3 +95,43 @@ def test_icp_updates_are_validated(seeded_store):
 def test_llm_scorer_without_a_model_is_refused_clearly(seeded_store):
     with pytest.raises(OperationError, match="OUTSIGNAL_LLM_MODEL"):
         score_list("rise", "Rise Q1", scorer="llm")
+
+
+def _score_in_child(db: str, barrier, results) -> None:
+    import asyncio
+    import os
+
+    os.environ.update(OUTSIGNAL_DB=db, OUTSIGNAL_LLM_MODEL="openai/gpt-4o-mini", LITELLM_LOCAL_MODEL_COST_MAP="True")
+    import litellm
+
+    from outsignal_pipelines.operations.scoring import score_list as score
+
+    async def completion(**kwargs):
+        await asyncio.sleep(0.1)  # a model's latency, so the two runs overlap
+        return await litellm.acompletion(**kwargs, mock_response=GOOD)
+
+    barrier.wait()
+    report = score("yoopknows", "YoopKnows Practices", completion=completion)
+    results.put({"llm_calls": report.llm_calls, "reused_in_flight": report.reused_in_flight,
+                 "scored": report.scored})
+
+
+@pytest.mark.slow
+def test_two_llm_scorers_at_once_pay_for_each_person_once(seeded_store):
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    procs = [ctx.Process(target=_score_in_child, args=(str(seeded_store), barrier, results)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    reports = [results.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    assert sum(r["llm_calls"] for r in reports) == 80  # one paid question per member, across both runs
+    assert sum(r["reused_in_flight"] for r in reports) > 0
+    logged = query_df("SELECT count(*) AS n, count(DISTINCT entity_id) AS people FROM enrichment_log "
+                      "WHERE provider LIKE 'llm:%'").to_dicts()[0]
+    assert logged == {"n": 80, "people": 80}
+    assert query_df("SELECT count(*) AS n FROM icp_scores")["n"][0] == 80

@@ -67,6 +67,24 @@ def test_spend_page_shows_an_empty_state_then_the_spend(seeded_store, sandbox):
     assert at.get("vega_lite_chart")
 
 
+def test_spend_page_shows_answers_reused_from_the_ledger_and_from_runs_in_flight(seeded_store):
+    from outsignal_pipelines.operations.lists import resolve_list
+    from outsignal_pipelines.operations.run_requests import begin_step, finish_step, request_run
+    from outsignal_pipelines.operations.spend import reuse_today
+
+    target = resolve_list("rise", "Rise Q1")
+    request = request_run("rise", "enrich", target=target, requested_by="cli")
+    for step, dedup, in_flight in (("people", 5, 3), ("companies", 1, 0), ("verify", 0, 2)):
+        begin_step(run_id="r", step=step, kind="enrich", request_id=request.id, list_id=target.id)
+        finish_step(request.id, step, {"paid_calls": 0, "skipped_by_dedup": dedup, "reused_in_flight": in_flight})
+    assert reuse_today() == [{"workspace_slug": "rise", "skipped_by_dedup": 6, "reused_in_flight": 5}]
+    at = _app().run()
+    at.switch_page("app_pages/admin_spend.py").run()
+    assert not at.exception
+    shown = at.dataframe[0].value  # the only table before any provider call was made
+    assert list(shown["from another run in flight"]) == [5] and list(shown["from the ledger"]) == [6]
+
+
 def test_lists_page_shows_coverage_per_list(seeded_store):
     at = _app().run()
     at.switch_page("app_pages/admin_lists.py").run()

@@ -21,19 +21,22 @@ class EnrichConfig(dg.Config):
 def report_metadata(report: RunReport) -> dict:
     rows = [dg.TableRecord({"provider": p, "calls": s.calls, "paid_calls": s.paid_calls,
                             "cost_usd": round(s.cost_usd, 4), "found": s.found, "not_found": s.not_found,
-                            "errors": s.errors, "skipped_by_dedup": s.skipped_by_dedup})
+                            "errors": s.errors, "skipped_by_dedup": s.skipped_by_dedup,
+                            "reused_in_flight": s.reused_in_flight})
             for p, s in sorted(report.by_provider.items())]
     schema = dg.TableSchema(columns=[
         dg.TableColumn("provider", "string"), dg.TableColumn("calls", "int"), dg.TableColumn("paid_calls", "int"),
         dg.TableColumn("cost_usd", "float"), dg.TableColumn("found", "int"), dg.TableColumn("not_found", "int"),
-        dg.TableColumn("errors", "int"), dg.TableColumn("skipped_by_dedup", "int")])
+        dg.TableColumn("errors", "int"), dg.TableColumn("skipped_by_dedup", "int"),
+        dg.TableColumn("reused_in_flight", "int")])
     people = max(report.people, 1)
     return {
         "people": report.people, "companies": report.companies,
         "emails_found": report.emails_found, "found_rate": round(report.emails_found / people, 3),
         "verified_valid": report.verified_valid, "verified_rate": round(report.verified_valid / people, 3),
         "paid_calls": report.paid_calls, "cost_usd": round(report.cost_usd, 4),
-        "skipped_by_dedup": report.skipped_by_dedup, "cap_reached": report.cap_reached,
+        "skipped_by_dedup": report.skipped_by_dedup, "reused_in_flight": report.reused_in_flight,
+        "cap_reached": report.cap_reached,
         "disabled_providers": dg.MetadataValue.json(report.disabled),
         "by_provider": dg.MetadataValue.table(rows, schema=schema),
         "run_errors": dg.MetadataValue.json(report.errors[:20]),
@@ -53,7 +56,8 @@ def _enrich(context: dg.AssetExecutionContext, store: StoreResource, config: Enr
                              on_progress=report_progress)
         reports.append(report)
         context.log.info(f"{step}: {report.paid_calls} paid calls, ${report.cost_usd:.4f}, "
-                         f"{report.skipped_by_dedup} answers reused from the ledger")
+                         f"{report.skipped_by_dedup} answers reused from the ledger, "
+                         f"{report.reused_in_flight} from another run in flight")
         if report.cap_reached:
             context.log.warning(f"daily spend cap of ${report.cap_usd:.2f} reached; paid calls stopped")
         return step_summary(report, step, target.id)

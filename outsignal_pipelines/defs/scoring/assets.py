@@ -26,7 +26,8 @@ def icp_scores(context: dg.AssetExecutionContext, store: StoreResource, config: 
                             force=config.force or bool(request.params.get("force")),
                             scorer=config.scorer or request.params.get("scorer") or None)
         return {"scored": report.scored, "skipped_already_scored": report.skipped_already_scored,
-                "failed": report.failed, "llm_calls": report.llm_calls, "cost_usd": round(report.cost_usd, 6),
+                "failed": report.failed, "llm_calls": report.llm_calls, "reused_in_flight": report.reused_in_flight,
+                "cost_usd": round(report.cost_usd, 6),
                 "scorer": report.scorer, "distribution": report.distribution, "histogram": report.histogram}
 
     with store.bound():

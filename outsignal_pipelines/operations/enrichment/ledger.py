@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -24,6 +25,11 @@ from outsignal_pipelines.clients.base import ProviderResult
 from outsignal_pipelines.store import connect, transaction
 
 ANSWERED = ("found", "not_found")
+
+# The waterfall's store writes in one process (ledger groups and claim batches) take turns: across
+# processes DuckDB's file lock already serialises them, and in one process two concurrent transactions
+# touching paid_call_claims could fail on a write-write conflict instead of waiting.
+WRITE_LOCK = threading.Lock()
 
 PERSON_MERGE_COLUMNS = ("email", "first_name", "last_name", "job_title", "seniority", "linkedin_url", "phone",
                         "company_name", "company_domain", "location", "country", "vertical")
@@ -43,6 +49,7 @@ class LogEntry:
     error: str | None = None
     workspace_slug: str | None = None
     run_id: str | None = None
+    claim_holder: str | None = None   # the claim this answer settles; deleted in the same transaction
 
 
 @dataclass
@@ -77,13 +84,16 @@ def load_answers(entity_type: str, entity_ids: list[int]) -> dict[tuple, Provide
                                           ORDER BY created_at DESC, id DESC) = 1""",
             [entity_type],
         ).fetchall()
-    answers = {}
-    for etype, eid, provider, key, outcome, fields_json, raw_json in rows:
-        stored = json.loads(fields_json) if fields_json else {}
-        answers[gate_key(etype, eid, provider, key)] = ProviderResult(
-            provider=provider, outcome=outcome, fields=stored.get("fields", {}),
-            email_status=stored.get("email_status"), credits=0.0, raw=json.loads(raw_json) if raw_json else None)
-    return answers
+    return {gate_key(etype, eid, provider, key): result_from_log(provider, outcome, fields_json, raw_json)
+            for etype, eid, provider, key, outcome, fields_json, raw_json in rows}
+
+
+def result_from_log(provider: str, outcome: str, fields_json: str | None, raw_json: str | None) -> ProviderResult:
+    """A logged answer as the ProviderResult it was; reusing it costs nothing."""
+    stored = json.loads(fields_json) if fields_json else {}
+    return ProviderResult(provider=provider, outcome=outcome, fields=stored.get("fields", {}),
+                          email_status=stored.get("email_status"), credits=0.0,
+                          raw=json.loads(raw_json) if raw_json else None)
 
 
 def spent_today(workspace: str | None) -> float:
@@ -164,7 +174,7 @@ def _entry_row(entry: LogEntry) -> dict:
 
 def _commit(entries: list[LogEntry], merges: list[Merge]) -> None:
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    with transaction() as con:
+    with WRITE_LOCK, transaction() as con:
         if entries:
             log_df = pl.DataFrame([_entry_row(e) for e in entries], schema={  # noqa: F841 - read by DuckDB
                 "entity_type": pl.String, "entity_id": pl.Int64, "provider": pl.String, "request_key": pl.String,
@@ -175,6 +185,18 @@ def _commit(entries: list[LogEntry], merges: list[Merge]) -> None:
                                               cost_usd, raw_response, error, workspace_slug, run_id)
                    SELECT entity_type, entity_id, provider, request_key, outcome, fields_written::JSON,
                           cost_usd, raw_response::JSON, error, workspace_slug, run_id FROM log_df""")
+            claimed = [e for e in entries if e.claim_holder]
+            if claimed:
+                # The answer lands and its claim goes in one transaction: the reservation becomes spend.
+                settled_df = pl.DataFrame(  # noqa: F841 - read by DuckDB
+                    [{"entity_type": e.entity_type, "entity_id": e.entity_id, "provider": e.provider,
+                      "request_key": e.request_key, "holder": e.claim_holder} for e in claimed],
+                    schema={"entity_type": pl.String, "entity_id": pl.Int64, "provider": pl.String,
+                            "request_key": pl.String, "holder": pl.String})
+                con.execute(
+                    """DELETE FROM paid_call_claims c USING settled_df s
+                       WHERE c.entity_type = s.entity_type AND c.entity_id = s.entity_id AND c.provider = s.provider
+                         AND c.request_key = s.request_key AND c.holder = s.holder""")
         for merge in merges:
             _apply_merge(con, merge, now)
 

@@ -174,14 +174,16 @@ def spend_status(workspace: str) -> dict[str, float]:
     return {"spent_today_usd": round(spent_today(workspace), 4), "cap_usd": workspace_config(workspace).daily_cap_usd}
 
 
-PROVIDER_FIELDS = ("calls", "paid_calls", "cost_usd", "found", "not_found", "errors", "skipped_by_dedup")
+PROVIDER_FIELDS = ("calls", "paid_calls", "cost_usd", "found", "not_found", "errors", "skipped_by_dedup",
+                   "reused_in_flight")
 
 
 def step_summary(report: RunReport, step: str, list_id: str) -> dict[str, Any]:
     """What one enrichment step did, in the shape run requests add up across steps."""
     summary: dict[str, Any] = {
         "paid_calls": report.paid_calls, "cost_usd": round(report.cost_usd, 6),
-        "skipped_by_dedup": report.skipped_by_dedup, "cap_reached": report.cap_reached,
+        "skipped_by_dedup": report.skipped_by_dedup, "reused_in_flight": report.reused_in_flight,
+        "cap_reached": report.cap_reached,
         "by_provider": {name: {f: round(getattr(stats, f), 6) for f in PROVIDER_FIELDS}
                         for name, stats in sorted(report.by_provider.items())}}
     if step == "people":

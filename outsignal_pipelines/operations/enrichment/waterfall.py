@@ -1,11 +1,13 @@
 """The enrichment waterfall: people through email finders in order until a verified email, companies
 through AI Ark then a homepage crawl, every paid call behind the same guards.
 
-Guards, in the order a call meets them: provider switched off for this run (out of credits, bad key,
-circuit breaker open) → dedup gate (the ledger already holds this answer: reuse it, pay nothing) →
-daily spend cap (reserve the cost first, so concurrent calls cannot overshoot) → per-vendor token
-bucket → the call, retried on 429 (honouring Retry-After / reset headers), 5xx, timeouts and garbage
-→ the answer is committed to the ledger → only then merged into the lead.
+Guards, in the order a call meets them: dedup gate (the ledger held this answer when the run started:
+reuse it, pay nothing) → provider switched off for this run (out of credits, bad key, circuit breaker
+open) → the claim (`claims.ClaimBook`: one transaction claims the question in the store and reserves its
+cost against the daily cap, which is one number for every process; a question another run holds is
+waited for and its answer reused, `reused_in_flight`) → per-vendor token bucket → the call, retried on
+429 (honouring Retry-After / reset headers), 5xx, timeouts and garbage → the answer is committed to the
+ledger, settling the claim in the same transaction → only then merged into the lead.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from outsignal_pipelines import settings
 from outsignal_pipelines.domain.vocabulary import canonical_vertical, seniority_from_title
 from outsignal_pipelines.clients import base, registry
 from outsignal_pipelines.clients.base import PersonInput
+from outsignal_pipelines.operations.enrichment.claims import ANSWERED, CAPPED, ClaimBook, holder_name
 from outsignal_pipelines.operations.enrichment.ledger import (
     LedgerWriter,
     LogEntry,
@@ -30,6 +33,7 @@ from outsignal_pipelines.operations.enrichment.ledger import (
     load_answers,
     spent_today,
 )
+from outsignal_pipelines.store.connection import query_rows
 
 # Product defaults; which vendors can find or verify at all is the registry's to say.
 DEFAULT_FINDER_ORDER = ("aiark", "prospeo", "leadmagic", "findymail")
@@ -76,6 +80,7 @@ class ProviderStats:
     errors: int = 0
     retries: int = 0
     skipped_by_dedup: int = 0
+    reused_in_flight: int = 0   # answered by another run while this one was going: reused, not paid
     skipped_by_cap: int = 0
     skipped_disabled: int = 0
 
@@ -91,6 +96,7 @@ class RunReport:
     paid_calls: int = 0
     cost_usd: float = 0.0
     skipped_by_dedup: int = 0
+    reused_in_flight: int = 0
     skipped_no_input: int = 0
     cap_reached: bool = False
     cap_usd: float = 0.0
@@ -131,7 +137,8 @@ class TokenBucket:
 
 
 class Waterfall:
-    def __init__(self, workspace: str, config: WaterfallConfig | None = None, run_id: str | None = None):
+    def __init__(self, workspace: str, config: WaterfallConfig | None = None, run_id: str | None = None,
+                 claim_lease_seconds: float | None = None):
         self.workspace = workspace
         self.config = config or WaterfallConfig()
         self.report = RunReport(run_id=run_id or f"enrich-{uuid.uuid4().hex[:12]}")
@@ -140,10 +147,12 @@ class Waterfall:
         self._buckets: dict[str, TokenBucket] = {}
         self._failures: dict[str, int] = {}
         self._answers: dict[tuple, base.ProviderResult] = {}
+        self._inflight: dict[tuple, asyncio.Future] = {}
+        self._claim_lease_seconds = claim_lease_seconds
         self._spent = 0.0
-        self._reserved = 0.0
         self._lock: asyncio.Lock | None = None
         self.ledger: LedgerWriter | None = None
+        self.claims: ClaimBook | None = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -151,10 +160,17 @@ class Waterfall:
         self._lock = asyncio.Lock()
         self._spent = await asyncio.to_thread(spent_today, self.workspace)
         self.report.spent_today_usd = self._spent
+        # A forced refresh reuses only answers that landed after it began (another run's, in flight).
+        since = (await asyncio.to_thread(query_rows, "SELECT current_timestamp::TIMESTAMP"))[0][0] \
+            if self.config.force else None
         self.ledger = LedgerWriter()
+        self.claims = ClaimBook(self.workspace, holder_name(self.report.run_id), self.config.daily_cap_usd,
+                                since=since, lease_seconds=self._claim_lease_seconds)
         return self
 
     async def __aexit__(self, *exc) -> None:
+        if self.claims is not None:
+            await self.claims.close()
         if self.ledger is not None:
             await self.ledger.close()
         for client in self._clients.values():
@@ -194,25 +210,50 @@ class Waterfall:
             stats.skipped_by_dedup += 1
             self.report.skipped_by_dedup += 1
             return self._answers[key]
+        if key in self._inflight:  # the same question twice in this run: one call answers both
+            stats.skipped_by_dedup += 1
+            self.report.skipped_by_dedup += 1
+            return await asyncio.shield(self._inflight[key])
+        future = self._inflight[key] = asyncio.get_running_loop().create_future()
+        try:
+            result = await self._claimed_call(vendor, step, stats, key, fn)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: the raise below reports it
+            raise
+        finally:
+            del self._inflight[key]
+        future.set_result(result)
+        return result
+
+    async def _claimed_call(self, vendor: str, step: str, stats: ProviderStats, key: tuple, fn):
+        entity_type, entity_id, _, request_key = key
         client = self._client(vendor)
         if client is None:
             stats.skipped_disabled += 1
             return None
-        estimate = registry.cost_usd(vendor, 1.0)
-        async with self._lock:
-            if self._spent + self._reserved + estimate > self.config.daily_cap_usd + 1e-9:
-                self.report.cap_reached = True
-                stats.skipped_by_cap += 1
-                return None
-            self._reserved += estimate
+        outcome, answer = await self.claims.claim(key, registry.cost_usd(vendor, 1.0))
+        if outcome == ANSWERED:
+            stats.reused_in_flight += 1
+            self.report.reused_in_flight += 1
+            self._answers[key] = answer
+            return answer
+        if outcome == CAPPED:
+            self.report.cap_reached = True
+            stats.skipped_by_cap += 1
+            return None
         try:
             result, error = await self._attempt(vendor, step, client, fn, stats)
-        finally:
-            async with self._lock:
-                self._reserved -= estimate
+        except Exception as exc:
+            # An unexpected failure settles the claim like any error, so no other run waits for its lease.
+            await self.ledger.log(LogEntry(entity_type, entity_id, step, request_key, "error",
+                                           error=f"{type(exc).__name__}: {exc}", workspace_slug=self.workspace,
+                                           run_id=self.report.run_id, claim_holder=self.claims.holder))
+            raise
         if result is None:
             await self.ledger.log(LogEntry(entity_type, entity_id, step, request_key, "error", error=error,
-                                           workspace_slug=self.workspace, run_id=self.report.run_id))
+                                           workspace_slug=self.workspace, run_id=self.report.run_id,
+                                           claim_holder=self.claims.holder))
             return None
         cost = registry.cost_usd(vendor, result.credits)
         async with self._lock:
@@ -228,7 +269,8 @@ class Waterfall:
             stats.not_found += 1
         # The answer is durable before anything is merged from it.
         await self.ledger.log(LogEntry(entity_type, entity_id, step, request_key, result.outcome, result, cost,
-                                       workspace_slug=self.workspace, run_id=self.report.run_id))
+                                       workspace_slug=self.workspace, run_id=self.report.run_id,
+                                       claim_holder=self.claims.holder))
         self._answers[key] = result
         return result
 

@@ -180,6 +180,9 @@ def _enrich_in_child(db: str, sandbox_url: str) -> None:
     os.environ.update(OUTSIGNAL_DB=db, OUTSIGNAL_SANDBOX_URL=sandbox_url)
     for env in registry.env_names():
         os.environ[f"OUTSIGNAL_{env}_RPS"] = "1000"
+    from outsignal_pipelines.operations.enrichment import claims
+
+    claims.CLAIM_LEASE_SECONDS = 2.0  # the rerun takes the killed run's claims over after 2 s, not 2 min
     enrich_list("rise", "Rise Q1", config=WaterfallConfig(concurrency=4))
 
 
