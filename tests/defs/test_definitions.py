@@ -12,7 +12,6 @@ import dagster as dg
 import pytest
 
 from outsignal_pipelines.definitions import defs
-from outsignal_pipelines.defs.lists.assets import list_members
 from outsignal_pipelines.defs.lists.partitions import TARGET_LISTS
 from outsignal_pipelines.defs.resources import StoreResource
 
@@ -41,14 +40,17 @@ def test_every_domain_folder_has_a_readme():
 
 
 def test_the_store_resource_decides_which_store_assets_work_on(seeded_store, tmp_path, monkeypatch):
-    """Operations called by an asset use the resource's path, not whatever OUTSIGNAL_DB says."""
+    """Operations called by an asset use the resource's path, not whatever OUTSIGNAL_DB says (before,
+    an asset looked the list up in the resource's store and then scored it in OUTSIGNAL_DB's)."""
+    from outsignal_pipelines.defs.scoring.assets import icp_scores
+
     monkeypatch.setenv("OUTSIGNAL_DB", str(tmp_path / "elsewhere" / "empty.duckdb"))
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(TARGET_LISTS, ["rise.rise-q1"])
-        result = dg.materialize([list_members], partition_key="rise.rise-q1", instance=instance,
-                                resources={"store": StoreResource(path=str(seeded_store))})
+        result = dg.materialize([icp_scores], partition_key="rise.rise-q1", instance=instance,
+                                resources={"store": StoreResource(path=str(seeded_store))}, raise_on_error=False)
     assert result.success
-    assert result.asset_materializations_for_node("list_members")[0].metadata["dagster/row_count"].value == 200
+    assert result.asset_materializations_for_node("icp_scores")[0].metadata["scored"].value == 200
     assert not (tmp_path / "elsewhere" / "empty.duckdb").exists()
 
 
