@@ -55,8 +55,15 @@ def lock_timeout_seconds() -> float:
 
 
 def db_linger_seconds() -> float:
-    """How long an app process keeps the file open after a query (0: close at once)."""
+    """How long a process keeps its turn at the store (and DuckDB's caches) after its last query while
+    no other process asks for it (0: hand over at once). Another process that asks gets it at once."""
     return _float("OUTSIGNAL_DB_LINGER_SECONDS", 0.0, minimum=0.0)
+
+
+def search_lag_seconds() -> float:
+    """How stale the app server's searches may be (they read a copy of the store refreshed this often
+    while it changes); 0 reads the store itself. The app server sets it; batch processes do not."""
+    return _float("OUTSIGNAL_SEARCH_LAG_SECONDS", 0.0, minimum=0.0)
 
 
 def project_root() -> Path:

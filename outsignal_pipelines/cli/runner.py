@@ -60,7 +60,8 @@ def prepare_dagster_home(path: Path) -> Path:
 
 
 SANDBOX_RPS = "50"  # the sandbox has no vendor limits unless configured; keep demo runs quick
-STREAMLIT_DB_LINGER_SECONDS = "1"  # the app server is a long-lived reader: keep DuckDB warm between queries
+STREAMLIT_SEARCH_LAG_SECONDS = "3"  # searches read a copy of the store at most ~3 s behind it
+STREAMLIT_DB_LINGER_SECONDS = "30"  # the app server keeps DuckDB warm; any process that asks gets the file at once
 
 
 def child_env(config: ServeConfig, with_sandbox: bool = False) -> dict[str, str]:
@@ -152,6 +153,7 @@ def serve(config: ServeConfig, say: Callable[[str], None] = print, with_sandbox:
         processes["dagster"] = subprocess.Popen(dagster_command(config), env=env, cwd=cwd, start_new_session=True)
         streamlit_env = dict(env)
         streamlit_env.setdefault("OUTSIGNAL_DB_LINGER_SECONDS", STREAMLIT_DB_LINGER_SECONDS)
+        streamlit_env.setdefault("OUTSIGNAL_SEARCH_LAG_SECONDS", STREAMLIT_SEARCH_LAG_SECONDS)
         processes["streamlit"] = subprocess.Popen(streamlit_command(config), env=streamlit_env, cwd=cwd,
                                                   start_new_session=True)
         deadline = time.monotonic() + config.ready_timeout

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import polars as pl
 
 from outsignal_pipelines.domain.vocabulary import EMAIL_STATUSES, SENIORITIES, VERTICALS
 from outsignal_pipelines.operations import OperationError
-from outsignal_pipelines.store import connect
+from outsignal_pipelines.store import read_connect
 
 MAX_PAGE_SIZE = 500
 ENRICHMENT_STATUSES = ("full", "partial", "missing")
@@ -60,10 +61,21 @@ class PeoplePage:
     page: int
     page_size: int
     rows: pl.DataFrame
+    as_of: datetime | None = None   # when read from the app server's copy of the store: how fresh it is
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
+
+
+def freshness(as_of: datetime | None) -> str:
+    """What a page says about how fresh its search results are."""
+    if as_of is None:
+        return "live data"
+    from datetime import timezone
+
+    seconds = max(0, int((datetime.now(timezone.utc) - as_of).total_seconds()))
+    return "up to date" if seconds < 1 else f"data from {seconds} s ago"
 
 
 def _validate(q: PeopleQuery) -> None:
@@ -175,7 +187,7 @@ def search_people(q: PeopleQuery) -> PeoplePage:
     order = SORTS[q.sort]
     outer_order = order.replace("p.", "page.").replace("s.score", "page.icp_score")
     limit = f"LIMIT {int(q.page_size)} OFFSET {int(offset)}"
-    with connect() as con:
+    with read_connect() as (con, as_of):
         if where:
             sql = f"""
                 WITH m AS MATERIALIZED (SELECT p.person_id FROM stg_people p{where}),
@@ -197,7 +209,7 @@ def search_people(q: PeopleQuery) -> PeoplePage:
                 SELECT {_PAGE_COLUMNS} FROM page LEFT JOIN companies c ON c.domain = page.company_domain
                 ORDER BY {outer_order}"""
             rows = con.sql(sql, params=score_params).pl()
-    return PeoplePage(total=total, page=q.page, page_size=q.page_size, rows=rows)
+    return PeoplePage(total=total, page=q.page, page_size=q.page_size, rows=rows, as_of=as_of)
 
 
 @dataclass
@@ -230,11 +242,11 @@ def search_companies(q: CompanyQuery) -> PeoplePage:
         clauses.append("headcount <= ?")
         params.append(int(q.headcount_max))
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    with connect() as con:
+    with read_connect() as (con, as_of):
         total = con.execute(f"SELECT count(*) FROM companies{where}", params).fetchall()[0][0]
         rows = con.sql(
             f"""SELECT id AS company_id, name, domain, industry, headcount, location, country, website,
                        crawled_at IS NOT NULL AS crawled
                 FROM companies{where} ORDER BY name NULLS LAST, id
                 LIMIT {int(q.page_size)} OFFSET {int((q.page - 1) * q.page_size)}""", params=params).pl()
-    return PeoplePage(total=total, page=q.page, page_size=q.page_size, rows=rows)
+    return PeoplePage(total=total, page=q.page, page_size=q.page_size, rows=rows, as_of=as_of)

@@ -1,19 +1,23 @@
-"""Short-lived DuckDB connections that survive other processes holding the file.
+"""DuckDB connections that share one file fairly between processes.
 
-DuckDB lets one process hold a database file at a time (even a read-only reader blocks a writer), so
-every process opens, does one short unit of work and closes. Opening retries with jittered
-exponential backoff for a bounded time, then fails naming the file and the holder.
+DuckDB lets one process hold a database file at a time (even a read-only reader blocks a writer).
+Processes take turns at the file (`turns.py`): inside a turn, every thread shares one warm DuckDB
+instance; a process that another one waits for hands the file over as soon as its running queries
+finish. A batch process (a run, a sensor, the CLI) hands over after each unit of work; the app server
+keeps its turn while idle (OUTSIGNAL_DB_LINGER_SECONDS) because anyone who asks gets it at once.
+Opening still retries on lock conflicts with processes that do not take turns, then fails naming the
+file and the holder.
 """
 
 from __future__ import annotations
 
 import random
 import re
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,8 @@ import duckdb
 import polars as pl
 
 from outsignal_pipelines import settings
+from outsignal_pipelines.store.snapshots import read_model_for
+from outsignal_pipelines.store.turns import TurnTimeout, all_turns, turns_for
 
 
 class StoreError(RuntimeError):
@@ -65,51 +71,6 @@ def _open(path: Path, timeout: float) -> duckdb.DuckDBPyConnection:
             attempt += 1
 
 
-class _Linger:
-    """Keeps the process's DuckDB instance (and its caches) alive for a moment after the last query.
-
-    Every connection we hand out is closed after one unit of work, and when the last one closes DuckDB
-    tears the database instance down, caches included: the next query pays for a cold start (measured
-    ~2x slower on a million people). A long-lived reader like the Streamlit server sets
-    OUTSIGNAL_DB_LINGER_SECONDS (e.g. 1) to keep one idle connection for that long after its last
-    query. Other processes see the file locked only for that moment, and wait for it like for any
-    writer. Off (0) by default: batch processes release the file at once."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.keepers: dict[str, tuple[duckdb.DuckDBPyConnection, threading.Timer]] = {}
-
-    @staticmethod
-    def seconds() -> float:
-        return settings.db_linger_seconds()
-
-    def touch(self, db: Path, con: duckdb.DuckDBPyConnection) -> None:
-        seconds = self.seconds()
-        if seconds <= 0:
-            return
-        key = str(db.resolve())
-        with self.lock:
-            keeper, timer = self.keepers.pop(key, (None, None))
-            if timer is not None:
-                timer.cancel()
-            if keeper is None:
-                # An independent connection (a cursor would close with its parent); opened while `con`
-                # is still open, it joins the same in-process instance and takes no new lock.
-                keeper = duckdb.connect(str(db))
-            timer = threading.Timer(seconds, self.release, args=(key,))
-            timer.daemon = True
-            self.keepers[key] = (keeper, timer)
-            timer.start()
-
-    def release(self, key: str) -> None:
-        with self.lock:
-            keeper, _ = self.keepers.pop(key, (None, None))
-        if keeper is not None:
-            keeper.close()
-
-
-_LINGER = _Linger()
-
 # The store a Dagster resource (or a test) bound for the work below it; unset means settings' default.
 _bound_path: ContextVar[Path | None] = ContextVar("outsignal_store_path", default=None)
 
@@ -132,19 +93,65 @@ def using(path: Path | str) -> Iterator[None]:
 @contextmanager
 def connect(path: Path | str | None = None, timeout: float | None = None,
             linger: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection that is always closed, on success and on error (so no lock outlives it, beyond
-    the opt-in linger above). `linger=False` for a poll loop: it must never keep the file held
-    between its reads, or the process it waits for could not write."""
+    """A connection inside this process's turn at the store, always closed, on success and on error.
+    `linger=False` for a poll loop: hand the file over as soon as this read is done, so the process it
+    waits for never has to ask."""
     db = Path(path) if path is not None else current_path()
-    con = _open(db, settings.lock_timeout_seconds() if timeout is None else timeout)
+    wait = settings.lock_timeout_seconds() if timeout is None else timeout
+    turns = turns_for(db, _open)
+    try:
+        con = turns.enter(wait, settings.db_linger_seconds())
+    except TurnTimeout as exc:
+        raise StoreLockedError(db, exc.waited, "other Outsignal processes kept their turn") from exc
     try:
         yield con
     finally:
         try:
-            if linger:
-                _LINGER.touch(db, con)
-        finally:
             con.close()
+        finally:
+            turns.leave(release_now=not linger)
+
+
+def release_all() -> None:
+    """Hand every store this process holds over now (nothing may be running in it)."""
+    for turns in all_turns():
+        turns.release()
+
+
+def wait_stats(path: Path | str | None = None) -> dict[str, float]:
+    """How long this process waited for its turns at the store (count, p50/p95/p99/max in ms)."""
+    db = Path(path) if path is not None else current_path()
+    return turns_for(db, _open).wait_stats()
+
+
+_local_writes: dict[str, int] = {}
+
+
+def _count_write(db: Path) -> None:
+    key = str(db.resolve())
+    _local_writes[key] = _local_writes.get(key, 0) + 1
+
+
+@contextmanager
+def read_connect(path: Path | str | None = None,
+                 timeout: float | None = None) -> Iterator[tuple[duckdb.DuckDBPyConnection, datetime | None]]:
+    """(connection, as_of) for a read that may lag the store by a few seconds: in the app server
+    (OUTSIGNAL_SEARCH_LAG_SECONDS > 0) a warm read-only copy of the store (`snapshots.py`), with the
+    moment it was last known to equal the store; elsewhere the store itself, and None."""
+    db = Path(path) if path is not None else current_path()
+    wait = settings.lock_timeout_seconds() if timeout is None else timeout
+    lag = settings.search_lag_seconds()
+    if lag <= 0:
+        with connect(db, wait) as con:
+            yield con, None
+        return
+    key = str(db.resolve())
+    model = read_model_for(db, _open, lambda: _local_writes.get(key, 0))
+    try:
+        with model.reading(lag, wait) as con_and_as_of:
+            yield con_and_as_of
+    except TurnTimeout as exc:  # only the copy's turn raises this; connections inside convert their own
+        raise StoreLockedError(db, exc.waited, "other Outsignal processes kept their turn") from exc
 
 
 @contextmanager
@@ -158,6 +165,7 @@ def transaction(path: Path | str | None = None, timeout: float | None = None) ->
             con.execute("ROLLBACK")
             raise
         con.execute("COMMIT")
+        _count_write(Path(path) if path is not None else current_path())
 
 
 def query_df(sql: str, params: Sequence[Any] | dict[str, Any] | None = None, path: Path | str | None = None) -> pl.DataFrame:

@@ -8,7 +8,7 @@ import streamlit as st
 from outsignal_pipelines.domain.vocabulary import EMAIL_STATUSES, SENIORITIES, VERTICALS
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.lists import add_people, add_search_results, create_list, list_lists
-from outsignal_pipelines.operations.search import ENRICHMENT_STATUSES, PeopleQuery, search_people
+from outsignal_pipelines.operations.search import ENRICHMENT_STATUSES, PeopleQuery, freshness, search_people
 from outsignal_pipelines.operations.workspaces import list_workspaces
 
 st.title("People")
@@ -49,16 +49,17 @@ query = PeopleQuery(
     sort="icp" if workspace else "name",
 )
 try:
-    total = search_people(query).total
+    result = search_people(query)
 except OperationError as exc:
     st.error(str(exc))
     st.stop()
 
-pages = max(1, -(-total // page_size))
+pages = max(1, -(-result.total // page_size))
 page = st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1, key="people_page")
-query.page = int(page)
-result = search_people(query)
-st.caption(f"{result.total:,} people match")
+if int(page) != 1:
+    query.page = int(page)
+    result = search_people(query)
+st.caption(f"{result.total:,} people match" + (f" · {freshness(result.as_of)}" if result.as_of else ""))
 if result.total == 0:
     st.info("No people match these filters. Clear a filter or search for something broader.")
     st.stop()

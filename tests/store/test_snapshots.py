@@ -1,0 +1,76 @@
+"""The app server searches a copy of the store so that its searches never make a pipeline wait. The
+copy must stay fresh where people expect it: the admin's own change at once, other processes'
+writes within the lag, and it must never hold the store."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from outsignal_pipelines.store import connect, read_connect, transaction
+from outsignal_pipelines.store.connection import _local_writes
+
+
+@pytest.fixture
+def lagged(store: Path, monkeypatch) -> Path:
+    with connect() as con:
+        con.execute("CREATE TABLE t (who TEXT, n BIGINT)")
+    monkeypatch.setenv("OUTSIGNAL_SEARCH_LAG_SECONDS", "1")
+    return store
+
+
+def _count() -> tuple[int, object]:
+    with read_connect() as (con, as_of):
+        return con.execute("SELECT count(*) FROM t").fetchall()[0][0], as_of
+
+
+def _write(db: str, rows: int) -> None:  # another process: a pipeline run
+    os.environ["OUTSIGNAL_DB"] = db
+    with transaction() as con:
+        con.execute("INSERT INTO t SELECT 'run', range FROM range(?)", [rows])
+
+
+def test_without_a_lag_reads_go_to_the_store_itself(store: Path):
+    with connect() as con:
+        con.execute("CREATE TABLE t (n INT)")
+    with read_connect() as (con, as_of):
+        assert as_of is None and con.execute("SELECT count(*) FROM t").fetchall() == [(0,)]
+    assert not (store.parent / ".read_copies").exists()
+
+
+def test_this_process_sees_its_own_write_at_once(lagged: Path):
+    assert _count()[0] == 0
+    with transaction() as con:
+        con.execute("INSERT INTO t VALUES ('admin', 1)")
+    count, as_of = _count()
+    assert count == 1 and as_of is not None
+
+
+@pytest.mark.slow
+def test_another_process_write_shows_within_the_lag_and_the_copy_holds_no_lock(lagged: Path):
+    assert _count()[0] == 0
+    ctx = mp.get_context("spawn")
+    started = time.monotonic()
+    writer = ctx.Process(target=_write, args=(str(lagged), 5))
+    writer.start()
+    writer.join(60)
+    assert writer.exitcode == 0
+    assert time.monotonic() - started < 15  # it was not kept waiting by our copy
+    written = time.monotonic()
+    while _count()[0] != 5:
+        assert time.monotonic() - written < 1 + 3, "the copy lagged the store by more than the lag"
+        time.sleep(0.05)
+
+
+def test_copies_are_removed_when_replaced(lagged: Path):
+    _count()
+    for i in range(3):
+        with transaction() as con:
+            con.execute("INSERT INTO t VALUES ('admin', ?)", [i])
+        assert _count()[0] == i + 1
+    assert len(list((lagged.parent / ".read_copies").glob("*.duckdb"))) == 1
+    assert sum(_local_writes.values()) >= 3
