@@ -66,6 +66,12 @@ def search_lag_seconds() -> float:
     return _float("OUTSIGNAL_SEARCH_LAG_SECONDS", 0.0, minimum=0.0)
 
 
+def read_copy_dir() -> Path | None:
+    """OUTSIGNAL_READ_COPY_DIR: where the app server keeps its search copies (default: /dev/shm)."""
+    value = _get("OUTSIGNAL_READ_COPY_DIR")
+    return Path(value) if value else None
+
+
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 

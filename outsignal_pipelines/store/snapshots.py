@@ -15,6 +15,7 @@ Processes that do not set a lag (the CLI, Dagster runs, tests) read the store it
 from __future__ import annotations
 
 import atexit
+import hashlib
 import os
 import shutil
 import threading
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from outsignal_pipelines import settings
 from outsignal_pipelines.store.turns import TurnTimeout, turns_for
 
 REFRESH_POLL_SECONDS = 0.25
@@ -43,6 +45,18 @@ class _Copy:
     users: int = 0
     retired: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def copy_folder(db: Path) -> Path:
+    """Where the copies go: memory (/dev/shm) when the machine has it, since a copy is a cache that is
+    replaced every few seconds while the store changes; else next to the store."""
+    configured = settings.read_copy_dir()
+    if configured is not None:
+        return configured
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        return shm / "outsignal-read-copies"
+    return db.parent / ".read_copies"
 
 
 def _signature(db: Path) -> tuple:
@@ -69,7 +83,8 @@ class ReadModel:
         self._lag = 3.0
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
-        self._folder = db.parent / ".read_copies"
+        self._folder = copy_folder(db)
+        self._tag = f"{db.stem}-{hashlib.sha1(str(db).encode()).hexdigest()[:10]}"
         self._serial = 0
         self.builds: list[float] = []   # seconds each copy held the store's turn
 
@@ -119,7 +134,7 @@ class ReadModel:
                 return
             self._folder.mkdir(parents=True, exist_ok=True)
             self._serial += 1
-            target = self._folder / f"{self.db.stem}.{os.getpid()}.{self._serial}.duckdb"
+            target = self._folder / f"{self._tag}.{os.getpid()}.{self._serial}.duckdb"
             turns = turns_for(self.db, self._opener)
             writes = self._local_writes()
             started = time.monotonic()
@@ -181,8 +196,8 @@ class ReadModel:
         """Copies left by app processes that are gone (killed before they could delete them)."""
         if not self._folder.exists():
             return
-        for path in self._folder.glob(f"{self.db.stem}.*.duckdb*"):
-            pid = path.name[len(self.db.stem) + 1:].split(".")[0]
+        for path in self._folder.glob(f"{self._tag}.*.duckdb*"):
+            pid = path.name[len(self._tag) + 1:].split(".")[0]
             if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
                 path.unlink(missing_ok=True)
 

@@ -19,6 +19,7 @@ lock-conflict retry in `connection._open`.
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import os
 import threading
@@ -69,6 +70,7 @@ class Turns:
         self._idle_since = 0.0
         self._keep_seconds = 0.0
         self._watcher: threading.Thread | None = None
+        self._closing = False
         self._exclusive = False          # one thread needs the store to itself (a consistent file copy)
         self._exclusive_lock = threading.Lock()
         self._turn_fd = self._open_lock_file(".turn")
@@ -223,7 +225,7 @@ class Turns:
         while True:
             time.sleep(WATCH_INTERVAL_SECONDS)
             with self._cond:
-                if not self._holding:
+                if not self._holding or self._closing:
                     self._watcher = None
                     return
                 if self._active == 0 and (self._someone_waits()
@@ -235,11 +237,15 @@ class Turns:
                 if self._active > 0 and self._someone_waits():
                     self._cond.notify_all()  # waiting threads re-check; none is admitted while we drain
 
-    def release(self) -> None:
+    def release(self, closing: bool = False) -> None:
         """Hand the turn over now if nothing runs (at exit, or when a test wants the file free)."""
         with self._cond:
+            self._closing = self._closing or closing
             if self._holding and self._active == 0:
                 self._hand_over()
+            watcher = self._watcher
+        if closing and watcher is not None and watcher is not threading.current_thread():
+            watcher.join(1.0)
 
     def wait_stats(self) -> dict[str, float]:
         waits = sorted(self.waits)
@@ -269,6 +275,14 @@ def turns_for(db: Path, opener: Callable[[Path, float], duckdb.DuckDBPyConnectio
 def all_turns() -> list[Turns]:
     with _TURNS_LOCK:
         return list(_TURNS.values())
+
+
+@atexit.register
+def _release_at_exit() -> None:
+    # Hand the file over and stop the watchers before the interpreter goes: a daemon thread caught
+    # inside DuckDB at exit aborts the process ("terminate called ...").
+    for turns in all_turns():
+        turns.release(closing=True)
 
 
 def _forget_in_child() -> None:

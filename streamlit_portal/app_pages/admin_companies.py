@@ -6,7 +6,7 @@ import streamlit as st
 
 from outsignal_pipelines.domain.vocabulary import VERTICALS
 from outsignal_pipelines.operations import OperationError
-from outsignal_pipelines.operations.search import CompanyQuery, search_companies
+from outsignal_pipelines.operations.search import CompanyQuery, freshness, search_companies
 
 st.title("Companies")
 text = st.text_input("Search name or domain", key="companies_text")
@@ -20,7 +20,8 @@ try:
 except OperationError as exc:
     st.error(str(exc))
     st.stop()
-st.caption(f"{result.total:,} companies match (showing up to 100)")
+st.caption(f"{result.total:,} companies match (showing up to 100)"
+           + (f" · {freshness(result.as_of)}" if result.as_of else ""))
 if result.total == 0:
     st.info("No companies match. Clear a filter or search for something broader.")
 else:

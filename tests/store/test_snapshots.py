@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from outsignal_pipelines.store import connect, read_connect, transaction
-from outsignal_pipelines.store.connection import _local_writes
+from outsignal_pipelines.store.connection import _local_writes, _open
+from outsignal_pipelines.store.snapshots import copy_folder, read_model_for
 
 
 @pytest.fixture
@@ -39,7 +40,8 @@ def test_without_a_lag_reads_go_to_the_store_itself(store: Path):
         con.execute("CREATE TABLE t (n INT)")
     with read_connect() as (con, as_of):
         assert as_of is None and con.execute("SELECT count(*) FROM t").fetchall() == [(0,)]
-    assert not (store.parent / ".read_copies").exists()
+    tag = read_model_for(store, _open, lambda: 0)._tag
+    assert not list(copy_folder(store).glob(f"{tag}.*"))
 
 
 def test_this_process_sees_its_own_write_at_once(lagged: Path):
@@ -72,5 +74,6 @@ def test_copies_are_removed_when_replaced(lagged: Path):
         with transaction() as con:
             con.execute("INSERT INTO t VALUES ('admin', ?)", [i])
         assert _count()[0] == i + 1
-    assert len(list((lagged.parent / ".read_copies").glob("*.duckdb"))) == 1
+    model = read_model_for(lagged, _open, lambda: 0)
+    assert len(list(copy_folder(lagged).glob(f"{model._tag}.*.duckdb"))) == 1
     assert sum(_local_writes.values()) >= 3
