@@ -156,7 +156,7 @@ def request_magic_link(email: str, browser: str | None = None) -> dict:
 def _open_session(con, workspace: str, email: str, at: datetime, previous: str | None,
                   salt: str | None = None, fingerprint: str | None = None) -> str:
     """A new random session id (rotation: the browser's previous session, if any, is revoked)."""
-    if previous:
+    if isinstance(previous, str) and previous:
         con.execute("UPDATE portal_sessions SET revoked_at = ?, revoked_reason = 'replaced by a new sign-in' "
                     "WHERE token_hash = ? AND revoked_at IS NULL", [at, _hash(previous)])
     token = secrets.token_urlsafe(32)
