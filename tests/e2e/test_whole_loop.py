@@ -200,7 +200,7 @@ def test_the_whole_loop(product):
         # The sensor runs the deploy; the portal then shows it complete.
         deadline = time.monotonic() + 240
         while True:
-            client.get_by_role("button", name="Refresh").click()  # a reload would start a new, signed-out session
+            client.get_by_role("button", name="Refresh").click()  # the portal's own button (a reload works too)
             _settle(client)
             if client.get_by_text("E2E Q1: deployment complete").count():
                 break
