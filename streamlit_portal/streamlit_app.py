@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from outsignal_pipelines.operations.auth import session
+from streamlit_portal.services import sessions
+from streamlit_portal.services.errors import shown_plainly
 from streamlit_portal.services.store import ensure_store
 
 st.set_page_config(page_title="Outsignal Lead Engine", page_icon="📬", layout="wide")
-ensure_store()
-
-identity = session(st.session_state.get("admin_session"))
+with shown_plainly("router", stop=True):
+    ensure_store()
+    identity = sessions.identity("admin")  # from this tab, or from the browser's cookie after a reload
+ADMIN_PATHS = ("home", "people", "companies", "lists", "campaigns", "spend", "settings", "chat", "agent-runs", "inbox")
 portal = st.Page("app_pages/portal.py", title="Client portal", icon="🤝", url_path="portal")
 if identity is not None and identity.is_admin:
     from streamlit_portal.services.chat_ui import agent_shortcut
@@ -29,19 +31,25 @@ if identity is not None and identity.is_admin:
             st.Page("app_pages/admin_chat.py", title="Leads Agent", icon="💬", url_path="chat"),
             st.Page("app_pages/admin_agent_runs.py", title="Agent runs", icon="🧾", url_path="agent-runs"),
             st.Page("app_pages/admin_inbox.py", title="Sandbox inbox", icon="📥", url_path="inbox"),
+            # /admin answers too (where the sign-in form was): the admin's home, under that address.
+            st.Page("app_pages/admin_home.py", title="Home", url_path="admin", visibility="hidden"),
         ],
         "Client": [portal],
     }
     page = st.navigation(pages)
     agent_shortcut()
     if st.sidebar.button("Sign out", key="admin_sign_out"):
-        from outsignal_pipelines.operations.auth import sign_out
-
-        sign_out(st.session_state.pop("admin_session", None))
+        sessions.forget("admin")
         st.rerun()
 else:
     # The portal must keep its own address (/portal, where magic links point): a default page would
     # only be served at "/", so the sign-in page is the default here.
-    page = st.navigation([st.Page("app_pages/admin_login.py", title="Admin sign-in", icon="🔐", url_path="admin",
-                                  default=True), portal])
-page.run()
+    # Every admin address shows the sign-in form (no "Page not found"); after signing in, the same
+    # address shows its page.
+    hidden = [st.Page("app_pages/admin_login.py", title="Admin sign-in", url_path=path, visibility="hidden")
+              for path in ("admin", *ADMIN_PATHS)]
+    page = st.navigation([st.Page("app_pages/admin_login.py", title="Admin sign-in", icon="🔐", url_path="sign-in",
+                                  default=True), portal, *hidden])
+sessions.sync_cookies()
+with shown_plainly(page.title):
+    page.run()

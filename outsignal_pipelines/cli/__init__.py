@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from outsignal_pipelines.cli import agent, lists, pipelines, review, search, servers, setup
+from outsignal_pipelines.cli import agent, lists, pipelines, review, search, servers, setup, sign_ins
 
 app = typer.Typer(help="Outsignal Lead Engine: the lead store, enrichment, scoring, review and deploy.",
                   no_args_is_help=True, add_completion=False)
@@ -15,6 +15,7 @@ app.add_typer(search.app)  # search
 app.add_typer(lists.app, name="lists")
 app.add_typer(pipelines.app)  # enrich, score, export, deploy
 app.add_typer(review.app, name="review")
+app.add_typer(sign_ins.app, name="sign-ins")
 app.add_typer(agent.app)  # chat, mcp
 app.add_typer(servers.app)  # sandbox, demo, serve
 

@@ -306,7 +306,8 @@ def build_memberships(people: pl.DataFrame, rng: np.random.Generator) -> pl.Data
 
 _DATA_TABLES = ("target_list_members", "target_lists", "person_workspaces", "icp_scores", "enrichment_log",
                 "email_drafts", "portal_approvals", "campaign_deploys", "agent_runs", "notification_outbox",
-                "magic_links", "portal_sessions", "import_runs", "people", "companies", "workspaces")
+                "magic_links", "portal_sessions", "sign_in_slots", "sign_in_attempts", "import_runs", "people",
+                "companies", "workspaces")
 
 
 def seed_demo(people: int = DEFAULT_PEOPLE, seed: int = 7, reset: bool = False, if_empty: bool = False,

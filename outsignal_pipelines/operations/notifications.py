@@ -15,7 +15,7 @@ from typing import Any
 from outsignal_pipelines import settings
 from outsignal_pipelines.clients import slack, smtp
 from outsignal_pipelines.clients.sandbox_inbox import SandboxInboxError, fetch_inbox
-from outsignal_pipelines.operations import OperationError
+from outsignal_pipelines.operations import OperationError, sign_in_links
 from outsignal_pipelines.store import connect, transaction
 
 MAX_ATTEMPTS = 8
@@ -82,6 +82,10 @@ def _claim(oid: int) -> bool:
 
 
 def _send(channel: str, payload: dict[str, Any], workspace_hook: str | None) -> str | None:
+    if sign_in_links.is_link_message(payload):  # the link is minted now; the outbox never holds it
+        payload = sign_in_links.render(payload)
+        if payload is None:
+            return "nothing to send: not a client address, or the request was used, revoked or stale"
     if channel == "email":
         return _send_email(payload)
     url = _pick_slack_url(payload, workspace_hook)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.auth import admin_sign_in, demo_mode
+from streamlit_portal.services import sessions
 
 st.title("Admin sign-in")
 if demo_mode():
@@ -15,7 +16,8 @@ with st.form("admin_login"):
     submitted = st.form_submit_button("Sign in")
 if submitted:
     try:
-        st.session_state["admin_session"] = admin_sign_in(password)
+        # A new session id at every sign-in; the tab's previous one, if any, is revoked.
+        sessions.remember("admin", admin_sign_in(password, sessions.browser_key(), previous=sessions.token("admin")))
     except OperationError as exc:
         st.error(str(exc))
     else:

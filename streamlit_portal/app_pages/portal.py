@@ -10,14 +10,16 @@ import streamlit as st
 from outsignal_pipelines.domain.copy_linter import preview
 from outsignal_pipelines.domain.icp_rules import BAND_RANGES
 from outsignal_pipelines.operations import OperationError
-from outsignal_pipelines.operations.auth import consume_magic_link, request_magic_link, session, sign_out
+from outsignal_pipelines.operations.auth import consume_magic_link, request_magic_link
 from outsignal_pipelines.operations.portal import copy_for_review, decide_copy, decide_list, deployments, lists_for_review
+from streamlit_portal.services import sessions
+from streamlit_portal.services.errors import report
 
 token = st.query_params.get("token")
 if token:
     st.query_params.clear()  # the token leaves the address bar at once
     try:
-        st.session_state["portal_session"] = consume_magic_link(token)
+        sessions.remember("client", consume_magic_link(token, previous=sessions.token("client")))
     except OperationError as exc:
         st.session_state["portal_flash_error"] = str(exc)
     st.rerun()
@@ -27,8 +29,8 @@ if error := st.session_state.pop("portal_flash_error", None):
 if flash := st.session_state.pop("portal_flash", None):
     st.success(flash)
 
-me = session(st.session_state.get("portal_session"))
-if me is None or me.is_admin:
+me = sessions.identity("client")  # this tab's session, or the browser's cookie after a reload
+if me is None:
     st.title("Client portal")
     st.write("Enter the email address your agency has on file; we will send you a sign-in link.")
     with st.form("portal_sign_in"):
@@ -36,9 +38,11 @@ if me is None or me.is_admin:
         asked = st.form_submit_button("Email me a sign-in link")
     if asked:
         try:
-            result = request_magic_link(email, getattr(st.context, "ip_address", None))
+            result = request_magic_link(email, sessions.browser_key())
         except OperationError as exc:
             st.error(str(exc))
+        except Exception as exc:  # noqa: BLE001 - e.g. the store is locked: a plain message with a reference
+            report(exc, "portal sign-in")
         else:
             st.success(result["message"])
     st.stop()
@@ -49,7 +53,7 @@ left, right = st.columns([1, 8])
 if left.button("Refresh", key="portal_refresh"):
     st.rerun()
 if right.button("Sign out", key="portal_sign_out"):
-    sign_out(st.session_state.pop("portal_session", None))
+    sessions.forget("client")
     st.rerun()
 
 

@@ -176,6 +176,10 @@ def test_the_whole_loop(product):
         client.get_by_role("button", name="Approve List").click()
         expect(client.get_by_text("Thank you: E2E Q1 approved.")).to_be_visible()
         _settle(client)
+        client.reload()  # F5 in the middle of the review: still signed in, no new link needed
+        expect(client.get_by_text("Signed in as client@rise.example")).to_be_visible()
+        expect(client.get_by_text("Review Copy · E2E Q1")).to_be_visible()
+        _settle(client)
         client.get_by_role("button", name="Approve Copy").click()
         expect(client.get_by_text("Thank you: E2E Q1 approved.")).to_be_visible()
         _settle(client)
@@ -196,7 +200,7 @@ def test_the_whole_loop(product):
         # The sensor runs the deploy; the portal then shows it complete.
         deadline = time.monotonic() + 240
         while True:
-            client.get_by_role("button", name="Refresh").click()  # a reload would start a new, signed-out session
+            client.get_by_role("button", name="Refresh").click()  # the portal's own button (a reload works too)
             _settle(client)
             if client.get_by_text("E2E Q1: deployment complete").count():
                 break
