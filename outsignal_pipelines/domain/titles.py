@@ -12,14 +12,19 @@ _ACRONYMS = {"ceo", "cto", "cfo", "coo", "cmo", "cpo", "cio", "cro", "cso", "cdo
              "hr", "it", "ux", "ui", "qa", "pr", "seo", "b2b", "saas", "emea", "apac", "uk", "us", "ai", "ml",
              "gm", "md", "rd", "r&d", "ppc", "crm", "erp", "dei", "esg", "bdr", "sdr"}
 _SMALL = {"of", "and", "the", "for", "in", "to", "at", "a", "an", "de", "la", "des", "du", "y"}
-_ABBREVIATIONS = [
-    (re.compile(r"\bsr\.?(?=\s|$)", re.I), "Senior"), (re.compile(r"\bjr\.?(?=\s|$)", re.I), "Junior"),
-    (re.compile(r"\bmgr\.?(?=\s|$)", re.I), "Manager"), (re.compile(r"\bdir\.?(?=\s|$)", re.I), "Director"),
-    (re.compile(r"\bexec\.?(?=\s|$)", re.I), "Executive"), (re.compile(r"\bassoc\.?(?=\s|$)", re.I), "Associate"),
-    (re.compile(r"\bvice[- ]pres\.?(?=\s|$)", re.I), "VP"), (re.compile(r"\bvice[- ]president\b", re.I), "VP"),
-    (re.compile(r"\bhd of\b", re.I), "Head of"), (re.compile(r"\beng\.?(?=\s|$)", re.I), "Engineering"),
-    (re.compile(r"\bmktg\b", re.I), "Marketing"), (re.compile(r"\bops\b", re.I), "Operations"),
-]
+# An abbreviation ends where the word does, with or without its dot, before a space, a comma or a
+# slash ("Sr. Mgr, Ops" is a Senior Manager, Operations), never inside a longer word ("Srinivasan").
+_END = r"\b\.?(?!\w)"
+_ABBREVIATIONS = [(re.compile(pattern, re.I), replacement) for pattern, replacement in (
+    (rf"\b(sr|snr){_END}", "Senior"), (rf"\bjr{_END}", "Junior"),
+    (rf"\b(mgr|mngr){_END}", "Manager"), (rf"\bdir{_END}", "Director"),
+    (rf"\bexec{_END}", "Executive"), (rf"\bassoc{_END}", "Associate"),
+    (rf"\bvice[- ]pres{_END}", "VP"), (r"\bvice[- ]president\b", "VP"),
+    (r"\bhd of\b", "Head of"), (rf"\beng{_END}", "Engineering"),
+    (rf"\bmktg{_END}", "Marketing"), (rf"\bops{_END}", "Operations"), (rf"\bmgmt{_END}", "Management"),
+    (rf"\bdept{_END}", "Department"), (rf"\bcoord{_END}", "Coordinator"), (rf"\bacct{_END}", "Account"),
+    (rf"\bint'?l{_END}", "International"), (rf"\b(biz|bus)\.? dev{_END}", "Business Development"),
+)]
 # Titles in other languages that a rule can translate outright.
 _TRANSLATIONS = {
     "首席技术官": "Chief Technology Officer", "首席执行官": "Chief Executive Officer", "首席财务官": "Chief Financial Officer",
