@@ -51,3 +51,15 @@ def test_empty_titles():
 ])
 def test_vertical_for_industry(raw, vertical, how):
     assert vertical_for_industry(raw) == (vertical, how)
+
+
+@pytest.mark.parametrize("text, variants", [
+    ("CTO", ["cto", "chief technology officer"]),                        # an abbreviation written out
+    ("Chief Technology Officer", ["chief technology officer", "cto"]),   # and a phrase abbreviated
+    ("VP, Sales", ["vp sales", "vice president sales"]),                 # punctuation is not a word
+    ("'; --", []),                                                       # nothing to search for
+])
+def test_title_search_variants(text, variants):
+    from outsignal_pipelines.domain.titles import title_search_variants
+
+    assert title_search_variants(text) == variants
