@@ -467,6 +467,21 @@ def _count_unmapped(result: ImportResult, records: list[dict]) -> None:
                                    + ", ".join(repr(v) for v in common))
 
 
+def import_upload(data: bytes, file_name: str, workspace: str, list_name: str | None = None,
+                  source: str = "upload") -> ImportResult:
+    """Import a file uploaded in the app: kept under the data folder's uploads/ (so a rejects file can
+    name it), then imported like any file."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFileError(f"{file_name} is larger than {MAX_FILE_BYTES // 2**20} MB; split it first")
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(file_name or "upload.csv").name)[:80]
+    folder = settings.data_dir() / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    path = folder / f"{stamp}-{safe.lstrip('.') or 'upload.csv'}"
+    path.write_bytes(data)
+    return import_leads(path, workspace, list_name=list_name, source=source)
+
+
 def _upsert_companies(con, companies: list[dict], source: str) -> tuple[int, int]:
     """Insert unknown domains; fill only the empty fields of known ones. Returns (inserted, updated)."""
     if not companies:

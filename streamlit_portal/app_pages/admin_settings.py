@@ -16,9 +16,9 @@ from streamlit_portal.services.workspace_settings import new_workspace_form, wor
 
 st.title("Workspace settings")
 workspaces = {w.name: w.slug for w in list_workspaces()}
-new_workspace_form(expanded=not workspaces)
 if not workspaces:
-    st.info("No workspaces yet: add the first one above.")
+    st.info("No workspaces yet: add the first one below.")
+    new_workspace_form(expanded=True)
     st.stop()
 name = st.selectbox("Workspace", list(workspaces), key="settings_workspace")
 slug = workspaces[name]
@@ -59,6 +59,8 @@ if saved:
     except OperationError as exc:
         st.error(str(exc))
     else:
-        st.success("ICP saved. Re-score lists with --force to apply it to people already scored.")
+        st.success("ICP saved. To apply it to people already scored, score their lists again on the Lists page.")
 
 workspace_settings_forms(slug)
+st.divider()
+new_workspace_form(expanded=False)
