@@ -22,7 +22,10 @@ def _split(text: str) -> list[str]:
     return [part for part in re.split(r"[\s,;]+", text or "") if part]
 
 
-def _save(slug: str, done: str, **changes) -> None:
+def _save(slug: str, done: str, forget: str | None = None, **changes) -> None:
+    """Save and say so; `forget` names a secret widget whose value must not outlive this run."""
+    if forget:
+        st.session_state.pop(forget, None)
     try:
         update_settings(slug, **changes)
     except OperationError as exc:
@@ -70,13 +73,14 @@ def workspace_settings_forms(slug: str) -> None:
         env=current.emailbison_token_env or f"EMAILBISON_TOKEN_{slug.upper().replace('-', '_')}")
     hint = f"{current.emailbison_token_hint} · " if current.emailbison_token_hint else ""
     st.caption(f"API token: {hint}{source}")
-    with st.form(f"settings_eb_{slug}", clear_on_submit=True):
+    with st.form(f"settings_eb_{slug}"):
         url = st.text_input("EmailBison URL (empty: the agency's default)", current.emailbison_base_url or "",
                             key=f"settings_eb_url_{slug}")
         token = st.text_input("New API token (leave empty to keep the current one)", type="password",
                               key=f"settings_eb_token_{slug}", autocomplete="off")
         if st.form_submit_button("Save EmailBison connection", key=f"settings_eb_save_{slug}"):
-            _save(slug, "EmailBison connection saved.", emailbison_base_url=url, emailbison_token=token or None)
+            _save(slug, "EmailBison connection saved.", forget=f"settings_eb_token_{slug}", emailbison_base_url=url,
+                  emailbison_token=token or None)
     if current.emailbison_token_hint and st.button("Remove the stored token", key=f"settings_eb_clear_{slug}",
                                                    icon=":material/key_off:"):
         _save(slug, "Stored EmailBison token removed.", clear_emailbison_token=True)
