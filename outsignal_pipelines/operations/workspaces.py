@@ -88,6 +88,8 @@ def upsert_workspace(slug: str, name: str, vertical: str | None = None, icp_crit
 # ------------------------------------------------------------------ settings an admin edits
 
 MAX_DAILY_CAP_USD = 10_000.0
+# The email finders' order for a workspace that has not chosen one (the waterfall reads it too).
+DEFAULT_FINDER_ORDER = ("aiark", "prospeo", "leadmagic", "findymail")
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -123,8 +125,6 @@ def _finders() -> tuple[str, ...]:
 
 
 def _default_finder_order() -> list[str]:
-    from outsignal_pipelines.operations.enrichment.waterfall import DEFAULT_FINDER_ORDER
-
     return list(DEFAULT_FINDER_ORDER)
 
 

@@ -34,10 +34,11 @@ from outsignal_pipelines.operations.enrichment.ledger import (
     load_answers,
     spent_today,
 )
+from outsignal_pipelines.operations.workspaces import DEFAULT_FINDER_ORDER
 from outsignal_pipelines.store.connection import query_rows
 
-# Product defaults; which vendors can find or verify at all is the registry's to say.
-DEFAULT_FINDER_ORDER = ("aiark", "prospeo", "leadmagic", "findymail")
+# Product defaults (the finder order is a workspace's); which vendors can find or verify at all is the
+# registry's to say.
 DEFAULT_VERIFIER = "millionverifier"
 DEFAULT_DAILY_CAP_USD = settings.DEFAULT_DAILY_CAP_USD
 
