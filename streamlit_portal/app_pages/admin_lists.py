@@ -161,7 +161,8 @@ for row in stats:
                 st.bar_chart(hist.to_pandas(), x="score", y="people", height=200)
         if row["needs_verification"]:
             st.caption(f"{row['needs_verification']} emails still need verification")
-        with st.expander("Verification gate and export"):
+        # A key keeps the panel open across the rerun an export makes (the download button is in it).
+        with st.expander("Verification gate and export", key=f"lists_export_panel_{row['list_id']}"):
             export_panel(row["workspace_slug"], row["list_name"], row["list_id"])
         review_panel(row)
         manage_panel(row)

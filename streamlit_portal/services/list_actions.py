@@ -66,7 +66,8 @@ def manage_panel(row: dict) -> None:
     """Rename, and delete behind a second click that says what goes (the memberships) and what stays."""
     list_id, workspace, name = row["list_id"], row["workspace_slug"], row["list_name"]
     confirm_key = f"lists_confirm_delete_{list_id}"
-    with st.expander("Rename or delete", icon=":material/edit:", expanded=st.session_state.get(confirm_key, False)):
+    with st.expander("Rename or delete", icon=":material/edit:", expanded=st.session_state.get(confirm_key, False),
+                     key=f"lists_manage_{list_id}"):
         left, right = st.columns([3, 1], vertical_alignment="bottom")
         new_name = left.text_input("New name", value=name, key=f"rename_name_{list_id}")
         if right.button("Rename", key=f"rename_{list_id}", icon=":material/edit:"):

@@ -73,7 +73,7 @@ def workspace_settings_forms(slug: str) -> None:
         env=current.emailbison_token_env or f"EMAILBISON_TOKEN_{slug.upper().replace('-', '_')}")
     hint = f"{current.emailbison_token_hint} · " if current.emailbison_token_hint else ""
     st.caption(f"API token: {hint}{source}")
-    with st.form(f"settings_eb_{slug}"):
+    with st.form(f"settings_eb_{slug}", clear_on_submit=True):
         url = st.text_input("EmailBison URL (empty: the agency's default)", current.emailbison_base_url or "",
                             key=f"settings_eb_url_{slug}")
         token = st.text_input("New API token (leave empty to keep the current one)", type="password",
