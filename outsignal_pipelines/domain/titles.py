@@ -167,6 +167,13 @@ def title_word_pattern(terms: list[str]) -> str | None:
     return f"(^|{_NOT_WORD})({'|'.join(dict.fromkeys(phrases))})({_NOT_WORD}|$)"
 
 
+def title_prefilter_words(terms: list[str]) -> list[str]:
+    """For each variant of the terms, its longest word: a title that matches contains one of these as
+    plain text, so a cheap substring scan can skip most rows before the regular expression runs."""
+    words = [max(variant.split(), key=len) for term in terms for variant in title_search_variants(term)]
+    return list(dict.fromkeys(words))
+
+
 def word_prefix_pattern(text: str) -> str:
     """A regular expression (RE2, for lower-cased text) matching `text` at the start of a word (names, companies, emails keep
     prefix matching: "smi" finds "Smith" and "Jo Smith", never "Blacksmith")."""

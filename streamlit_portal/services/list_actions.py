@@ -38,8 +38,12 @@ def import_panel(workspaces: dict[str, str], expanded: bool) -> None:
             st.session_state["lists_import_report"] = result.warnings + (
                 [f"Rejected rows and their reasons: {result.rejects_file}"] if result.rejects_file else [])
             st.rerun()
-        for line in st.session_state.get("lists_import_report", []):
-            st.warning(line, icon=":material/warning:")
+        report = st.session_state.get("lists_import_report", [])
+        if report:  # the file's own values are quoted in it: shown as plain text, never as Markdown
+            with st.container(border=True):
+                st.caption(":material/warning: What the import could not use")
+                for line in report:
+                    st.text(line)
 
 
 def score_button(row: dict) -> None:
