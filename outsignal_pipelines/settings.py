@@ -183,6 +183,28 @@ def secret_from_env(env_name: str) -> str | None:
     return _get(env_name)
 
 
+def secret_key_file() -> Path | None:
+    """Where the key that encrypts stored secrets lives when OUTSIGNAL_SECRET_KEY is not set:
+    OUTSIGNAL_SECRET_KEY_FILE, else a file in the Dagster home, never beside the lead store (a copy of
+    the store alone holds no usable secret)."""
+    explicit = _get("OUTSIGNAL_SECRET_KEY_FILE")
+    if explicit:
+        return Path(explicit)
+    home = dagster_home()
+    return home / "outsignal_secret.key" if home else None
+
+
+def secret_key() -> str | None:
+    """OUTSIGNAL_SECRET_KEY, else the contents of secret_key_file() when it exists."""
+    explicit = _get("OUTSIGNAL_SECRET_KEY")
+    if explicit:
+        return explicit
+    path = secret_key_file()
+    if path is not None and path.is_file():
+        return path.read_text(encoding="utf-8").strip() or None
+    return None
+
+
 # ------------------------------------------------------------------ notifications
 
 def smtp_server() -> tuple[str, int] | None:

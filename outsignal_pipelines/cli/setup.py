@@ -11,8 +11,9 @@ from rich.table import Table
 from outsignal_pipelines.cli._output import JsonOpt, _emit, _errors, _progress, err, out
 
 app = typer.Typer()
-workspace_app = typer.Typer(help="Client workspaces.", no_args_is_help=True)
-app.add_typer(workspace_app, name="workspace")
+workspace_app = typer.Typer(help="Client workspaces: add, list, show and set their settings.", no_args_is_help=True)
+app.add_typer(workspace_app, name="workspaces")
+app.add_typer(workspace_app, name="workspace", hidden=True)  # the singular spelling works too
 
 
 @app.command()
@@ -118,3 +119,72 @@ def workspace_list(as_json: bool = JsonOpt) -> None:
         table.add_row(r["workspace_slug"], r["workspace_name"], f"{r['people']:,}", f"{r['with_email']:,}",
                       f"{r['verified_valid']:,}", str(r["lists"]))
     out.print(table)
+
+
+@workspace_app.command("show")
+def workspace_show(
+    workspace: str = typer.Option(..., "--workspace", "-w", help="Workspace slug."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """A workspace's settings (the EmailBison token only masked, never in full)."""
+    from outsignal_pipelines.operations.setup import init_store
+    from outsignal_pipelines.operations.workspaces import workspace_settings
+
+    with _errors(as_json):
+        init_store()
+        current = workspace_settings(workspace)
+    _emit(as_json, current.to_dict(), lambda: _print_settings(current))
+
+
+def _print_settings(current) -> None:  # noqa: ANN001 - WorkspaceSettings
+    cap = (f"${current.daily_cap_usd:,.2f}" if current.daily_cap_usd is not None
+           else f"${current.default_daily_cap_usd:,.2f} (default)")
+    token = " · ".join(p for p in (current.emailbison_token_hint, current.emailbison_token_source) if p)
+    table = Table("setting", "value", show_header=False)
+    for label, value in (("workspace", f"{current.slug} ({current.name})"),
+                         ("client emails", ", ".join(current.client_emails) or "none"),
+                         ("notification emails", ", ".join(current.notification_emails) or "none"),
+                         ("Slack webhook", current.slack_webhook_url or "the agency's default"),
+                         ("EmailBison URL", current.emailbison_base_url or "the agency's default"),
+                         ("EmailBison token", token),
+                         ("auto-deploy", "on" if current.auto_deploy else "off"),
+                         ("daily cap", cap),
+                         ("finder order", " → ".join(current.finder_order))):
+        table.add_row(label, value)
+    out.print(table)
+
+
+@workspace_app.command("set")
+def workspace_set(
+    workspace: str = typer.Option(..., "--workspace", "-w", help="Workspace slug."),
+    client_email: list[str] = typer.Option(None, "--client-email", help="Replaces the client emails (repeatable)."),
+    notify_email: list[str] = typer.Option(None, "--notify-email",
+                                           help="Replaces the notification emails (repeatable)."),
+    slack_webhook: str = typer.Option(None, "--slack-webhook", help="https URL; '' for the agency's default."),
+    emailbison_url: str = typer.Option(None, "--emailbison-url", help="https URL; '' for the agency's default."),
+    emailbison_token_stdin: bool = typer.Option(
+        False, "--emailbison-token-stdin", help="Read the EmailBison token from stdin (never from the command line, "
+                                                "where shell history and `ps` would keep it)."),
+    emailbison_token_env: str = typer.Option(None, "--emailbison-token-env",
+                                             help="Read the token from this environment variable instead."),
+    clear_emailbison_token: bool = typer.Option(False, "--clear-emailbison-token", help="Forget the stored token."),
+    auto_deploy: bool = typer.Option(None, "--auto-deploy/--no-auto-deploy", help="Deploy once the client approves."),
+    daily_cap: float = typer.Option(None, "--daily-cap", help="Daily provider spend cap in USD."),
+    default_daily_cap: bool = typer.Option(False, "--default-daily-cap", help="Use the agency's default cap."),
+    finder_order: str = typer.Option(None, "--finder-order", help="Comma-separated, e.g. 'prospeo,aiark'."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Change a workspace's settings. Every value is checked first: one bad value saves nothing."""
+    from outsignal_pipelines.operations.setup import init_store
+    from outsignal_pipelines.operations.workspaces import update_settings
+
+    token = sys.stdin.readline().strip() if emailbison_token_stdin else None
+    with _errors(as_json):
+        init_store()
+        current = update_settings(
+            workspace, client_emails=client_email or None, notification_emails=notify_email or None,
+            slack_webhook_url=slack_webhook, emailbison_base_url=emailbison_url, emailbison_token=token,
+            emailbison_token_env=emailbison_token_env, clear_emailbison_token=clear_emailbison_token,
+            auto_deploy=auto_deploy, daily_cap_usd=daily_cap, reset_daily_cap=default_daily_cap,
+            finder_order=finder_order.split(",") if finder_order is not None else None)
+    _emit(as_json, current.to_dict(), lambda: (out.print(f"workspace {current.slug} saved"), _print_settings(current)))

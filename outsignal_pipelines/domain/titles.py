@@ -12,14 +12,19 @@ _ACRONYMS = {"ceo", "cto", "cfo", "coo", "cmo", "cpo", "cio", "cro", "cso", "cdo
              "hr", "it", "ux", "ui", "qa", "pr", "seo", "b2b", "saas", "emea", "apac", "uk", "us", "ai", "ml",
              "gm", "md", "rd", "r&d", "ppc", "crm", "erp", "dei", "esg", "bdr", "sdr"}
 _SMALL = {"of", "and", "the", "for", "in", "to", "at", "a", "an", "de", "la", "des", "du", "y"}
-_ABBREVIATIONS = [
-    (re.compile(r"\bsr\.?(?=\s|$)", re.I), "Senior"), (re.compile(r"\bjr\.?(?=\s|$)", re.I), "Junior"),
-    (re.compile(r"\bmgr\.?(?=\s|$)", re.I), "Manager"), (re.compile(r"\bdir\.?(?=\s|$)", re.I), "Director"),
-    (re.compile(r"\bexec\.?(?=\s|$)", re.I), "Executive"), (re.compile(r"\bassoc\.?(?=\s|$)", re.I), "Associate"),
-    (re.compile(r"\bvice[- ]pres\.?(?=\s|$)", re.I), "VP"), (re.compile(r"\bvice[- ]president\b", re.I), "VP"),
-    (re.compile(r"\bhd of\b", re.I), "Head of"), (re.compile(r"\beng\.?(?=\s|$)", re.I), "Engineering"),
-    (re.compile(r"\bmktg\b", re.I), "Marketing"), (re.compile(r"\bops\b", re.I), "Operations"),
-]
+# An abbreviation ends where the word does, with or without its dot, before a space, a comma or a
+# slash ("Sr. Mgr, Ops" is a Senior Manager, Operations), never inside a longer word ("Srinivasan").
+_END = r"\b\.?(?!\w)"
+_ABBREVIATIONS = [(re.compile(pattern, re.I), replacement) for pattern, replacement in (
+    (rf"\b(sr|snr){_END}", "Senior"), (rf"\bjr{_END}", "Junior"),
+    (rf"\b(mgr|mngr){_END}", "Manager"), (rf"\bdir{_END}", "Director"),
+    (rf"\bexec{_END}", "Executive"), (rf"\bassoc{_END}", "Associate"),
+    (rf"\bvice[- ]pres{_END}", "VP"), (r"\bvice[- ]president\b", "VP"),
+    (r"\bhd of\b", "Head of"), (rf"\beng{_END}", "Engineering"),
+    (rf"\bmktg{_END}", "Marketing"), (rf"\bops{_END}", "Operations"), (rf"\bmgmt{_END}", "Management"),
+    (rf"\bdept{_END}", "Department"), (rf"\bcoord{_END}", "Coordinator"), (rf"\bacct{_END}", "Account"),
+    (rf"\bint'?l{_END}", "International"), (rf"\b(biz|bus)\.? dev{_END}", "Business Development"),
+)]
 # Titles in other languages that a rule can translate outright.
 _TRANSLATIONS = {
     "首席技术官": "Chief Technology Officer", "首席执行官": "Chief Executive Officer", "首席财务官": "Chief Financial Officer",
@@ -103,3 +108,73 @@ def seniorities_in(text: str) -> list[str]:
     """The seniority levels a sentence names ("VPs and directors" -> VP, Director)."""
     low = text.lower()
     return [level for pattern, level in SENIORITY_WORDS if pattern.search(low)]
+
+
+# ------------------------------------------------------------------ title search on words
+
+# Abbreviations a title search treats as the words they stand for, both ways: "cto" finds "Chief
+# Technology Officer" and "chief technology officer" finds "CTO".
+TITLE_ABBREVIATIONS: dict[str, str] = {
+    "ceo": "chief executive officer", "cto": "chief technology officer", "cfo": "chief financial officer",
+    "coo": "chief operating officer", "cmo": "chief marketing officer", "cio": "chief information officer",
+    "cpo": "chief product officer", "cro": "chief revenue officer", "cso": "chief security officer",
+    "cdo": "chief data officer", "vp": "vice president", "svp": "senior vice president",
+    "evp": "executive vice president", "md": "managing director", "gm": "general manager",
+    "sr": "senior", "snr": "senior", "jr": "junior", "mgr": "manager", "dir": "director", "ops": "operations",
+    "eng": "engineering", "mktg": "marketing", "hr": "human resources", "bd": "business development",
+    "exec": "executive", "assoc": "associate", "mgmt": "management",
+}
+_MAX_VARIANTS = 16
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+(?:[&'][^\W_]+)*", text.lower())
+
+
+def title_search_variants(text: str | None) -> list[str]:
+    """The word sequences a title search for `text` matches: the words as typed, each abbreviation
+    written out and each written-out phrase abbreviated ("cto" → ["cto", "chief technology officer"])."""
+    words = _words(text or "")
+    if not words:
+        return []
+    variants = [words]
+    for short, long in TITLE_ABBREVIATIONS.items():
+        long_words = long.split()
+        for variant in list(variants):
+            for i in range(len(variant)):
+                if variant[i] == short:
+                    variants.append(variant[:i] + long_words + variant[i + 1:])
+                if variant[i:i + len(long_words)] == long_words:
+                    variants.append(variant[:i] + [short] + variant[i + len(long_words):])
+    unique = list(dict.fromkeys(" ".join(v) for v in variants))
+    return unique[:_MAX_VARIANTS]
+
+
+# Patterns below are RE2 (DuckDB's regexp_matches), for lower-cased text: \pL and \pN are any letter and digit.
+_NOT_WORD = r"[^\pL\pN]"
+
+
+def title_word_pattern(terms: list[str]) -> str | None:
+    """A regular expression (RE2, for a lower-cased title) matching any of the terms as whole words, each
+    with its abbreviations; words may be separated by any punctuation ("vp sales" finds "VP, Sales").
+    Never a match inside a word: "cto" does not find "Director" or "Contractor"."""
+    phrases: list[str] = []
+    for term in terms:
+        for variant in title_search_variants(term):
+            phrases.append(f"{_NOT_WORD}+".join(re.escape(w) for w in variant.split()))
+    if not phrases:
+        return None
+    return f"(^|{_NOT_WORD})({'|'.join(dict.fromkeys(phrases))})({_NOT_WORD}|$)"
+
+
+def title_prefilter_words(terms: list[str]) -> list[str]:
+    """For each variant of the terms, its longest word: a title that matches contains one of these as
+    plain text, so a cheap substring scan can skip most rows before the regular expression runs."""
+    words = [max(variant.split(), key=len) for term in terms for variant in title_search_variants(term)]
+    return list(dict.fromkeys(words))
+
+
+def word_prefix_pattern(text: str) -> str:
+    """A regular expression (RE2, for lower-cased text) matching `text` at the start of a word (names, companies, emails keep
+    prefix matching: "smi" finds "Smith" and "Jo Smith", never "Blacksmith")."""
+    return f"(^|{_NOT_WORD}){re.escape(text.lower())}"

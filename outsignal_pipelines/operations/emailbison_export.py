@@ -17,22 +17,19 @@ CUSTOM_VARIABLES = ("linkedin_url", "phone", "icp_score", "vertical")
 
 
 def workspace_client(workspace: str) -> EmailBisonClient:
-    """The workspace's EmailBison: its base URL and the token from the env var it names (secrets live
-    only in the environment). Against the sandbox each workspace gets its own sandbox token."""
+    """The workspace's EmailBison: its base URL and its token (stored encrypted from Settings, or from
+    the environment variable it names). Against the sandbox each workspace gets its own sandbox token."""
+    from outsignal_pipelines.operations.workspaces import emailbison_token
+
     with connect() as con:
-        row = con.execute("SELECT emailbison_base_url, emailbison_token_env FROM workspaces WHERE slug = ?",
-                          [workspace]).fetchall()
+        row = con.execute("SELECT emailbison_base_url FROM workspaces WHERE slug = ?", [workspace]).fetchall()
     if not row:
         raise OperationError(f"unknown workspace {workspace!r}")
-    base, token_env = row[0]
-    env_name = token_env or "EMAILBISON_TOKEN_" + re.sub(r"[^A-Z0-9]", "_", workspace.upper())
-    token = settings.secret_from_env(env_name)
-    if not token and (settings.sandbox_url() or settings.emailbison_url()):
-        token = f"sandbox-{workspace}"
+    token, source = emailbison_token(workspace)
     if not token:
-        raise OperationError(f"workspace {workspace!r} is not connected to EmailBison: set {env_name}")
+        raise OperationError(f"workspace {workspace!r} is not connected to EmailBison: {source}")
     try:
-        return EmailBisonClient(base or default_base_url(), token)
+        return EmailBisonClient(row[0][0] or default_base_url(), token)
     except EmailBisonError as exc:
         raise OperationError(str(exc)) from exc
 

@@ -23,7 +23,8 @@ from outsignal_pipelines import settings
 from outsignal_pipelines.domain import normalize as norm
 from outsignal_pipelines.domain.identity import name_key
 from outsignal_pipelines.domain.lead_fields import map_headers
-from outsignal_pipelines.domain.vocabulary import canonical_vertical, seniority_from_title
+from outsignal_pipelines.domain.industries import vertical_for_industry
+from outsignal_pipelines.domain.titles import normalise_title
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.lists import add_members, ensure_list
 from outsignal_pipelines.operations.workspaces import get_workspace
@@ -57,6 +58,9 @@ class ImportResult:
     list_id: str | None = None
     added_to_list: int = 0
     encoding: str = "utf-8"
+    # What the normalisers could not map: industry labels (no vertical) and titles (no seniority level).
+    industries_unmapped: int = 0
+    titles_unmapped: int = 0
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -191,7 +195,10 @@ def _normalise_row(row: list[str], header: list[str], mapping: dict[str, int]) -
         dropped.append(f"phone {phone_raw!r}")
     title = _cell(row, mapping, "job_title")
     industry_raw = _cell(row, mapping, "industry")
-    vertical = canonical_vertical(industry_raw)
+    # Industry labels of any export (Apollo's "Computer Software", LinkedIn's, free text) go through the
+    # vertical normaliser; the company's industry is that vertical, the controlled vocabulary.
+    vertical, _how = vertical_for_industry(industry_raw)
+    seniority = normalise_title(title)[1] if title else None
     company_linkedin = None
     try:
         company_linkedin = labelled("company_linkedin_url", norm.normalize_linkedin_company_url)
@@ -202,7 +209,7 @@ def _normalise_row(row: list[str], header: list[str], mapping: dict[str, int]) -
         "first_name": first,
         "last_name": last,
         "job_title": title,
-        "seniority": seniority_from_title(title) if title else None,
+        "seniority": seniority,
         "company_name": norm.normalize_company_name(_cell(row, mapping, "company_name")),
         "company_domain": domain,
         "linkedin_url": linkedin,
@@ -225,7 +232,9 @@ def _normalise_row(row: list[str], header: list[str], mapping: dict[str, int]) -
             "website": f"https://{domain}",
             "linkedin_url": company_linkedin,
         }
-    return {"person": person, "company": company, "dropped": dropped}
+    unmapped = {"industry": industry_raw if industry_raw and vertical is None else None,
+                "title": title if seniority == "Unknown" else None}
+    return {"person": person, "company": company, "dropped": dropped, "unmapped": unmapped}
 
 
 # ------------------------------------------------------------------ merging
@@ -386,6 +395,7 @@ def import_leads(
                 dropped += len(normalised["dropped"])
         if on_progress and (done % 1000 == 0 or done == total):
             on_progress(done, total)
+    _count_unmapped(result, [r for _, r in good])
     if dropped:
         result.warnings.append(f"{dropped} unusable optional values (phones, company LinkedIn URLs) were left empty")
     if not records:
@@ -442,6 +452,34 @@ def import_leads(
              result.rejected, result.rejects_file],
         )
     return result
+
+
+def _count_unmapped(result: ImportResult, records: list[dict]) -> None:
+    """The import report says what the normalisers could not map, with the commonest examples, so a
+    vocabulary gap is seen at import time rather than as leads the vertical filters silently miss."""
+    for kind, label in (("industry", "industry labels"), ("title", "job titles")):
+        values = [r["unmapped"][kind] for r in records if r["unmapped"][kind]]
+        setattr(result, "industries_unmapped" if kind == "industry" else "titles_unmapped", len(values))
+        if values:
+            common = sorted(set(values), key=lambda v: (-values.count(v), v))[:5]
+            what = "vertical" if kind == "industry" else "seniority level"
+            result.warnings.append(f"{len(values)} rows have {label} with no {what} (left empty): "
+                                   + ", ".join(repr(v) for v in common))
+
+
+def import_upload(data: bytes, file_name: str, workspace: str, list_name: str | None = None,
+                  source: str = "upload") -> ImportResult:
+    """Import a file uploaded in the app: kept under the data folder's uploads/ (so a rejects file can
+    name it), then imported like any file."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFileError(f"{file_name} is larger than {MAX_FILE_BYTES // 2**20} MB; split it first")
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(file_name or "upload.csv").name)[:80]
+    folder = settings.data_dir() / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    path = folder / f"{stamp}-{safe.lstrip('.') or 'upload.csv'}"
+    path.write_bytes(data)
+    return import_leads(path, workspace, list_name=list_name, source=source)
 
 
 def _upsert_companies(con, companies: list[dict], source: str) -> tuple[int, int]:

@@ -160,11 +160,22 @@ def rename_list(workspace_slug: str, name: str, new_name: str) -> TargetList:
 
 
 def delete_list(workspace_slug: str, name: str) -> int:
-    """Deletes the list and its memberships; the people stay. Returns how many members it had."""
+    """Deletes the list and its memberships; the people stay. Refused while a run holds the list.
+    Returns how many members it had."""
     from outsignal_pipelines.store import transaction
+
+    from datetime import datetime, timezone
 
     with transaction() as con:
         target = _get(con, workspace_slug, name)
+        # A list a run is working on (its lock still leased) is not pulled from under the run.
+        busy = con.execute(
+            """SELECT r.kind, r.id FROM run_locks k JOIN run_requests r ON r.id = k.request_id
+               WHERE k.lock_key = ? AND k.lease_expires_at >= ?""",
+            [target.id, datetime.now(timezone.utc).replace(tzinfo=None)]).fetchone()
+        if busy:
+            raise OperationError(f"list {target.name!r} has a {busy[0]} run in progress (request #{busy[1]}); "
+                                 "delete it when the run has finished")
         con.execute("DELETE FROM target_list_members WHERE list_id = ?", [target.id])
         con.execute("DELETE FROM target_lists WHERE id = ?", [target.id])
         return target.member_count

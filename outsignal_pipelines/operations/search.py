@@ -6,13 +6,13 @@ million people); company facts and ICP scores are joined for the page's rows onl
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import polars as pl
 
+from outsignal_pipelines.domain.titles import title_prefilter_words, title_word_pattern, word_prefix_pattern
 from outsignal_pipelines.domain.vocabulary import EMAIL_STATUSES, SENIORITIES, VERTICALS
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.store import read_connect
@@ -101,24 +101,53 @@ def _validate(q: PeopleQuery) -> None:
         raise OperationError("the headcount range is empty (minimum above maximum)")
 
 
+def _title_clause(terms: list[str]) -> tuple[str, list[Any]]:
+    """Titles with any of the terms as whole words; text without a word in it (only punctuation)
+    matches no title."""
+    pattern = title_word_pattern(terms)
+    if pattern is None:
+        return "FALSE", []
+    # A plain substring scan first (ILIKE: ~8x cheaper than the regular expression on 1M titles); the
+    # words hold only letters, digits, '&' and "'", so they match literally.
+    words = title_prefilter_words(terms)
+    prefilter = " OR ".join("p.job_title ILIKE ?" for _ in words)
+    return (f"(({prefilter}) AND regexp_matches(lower(p.job_title), ?))",
+            [f"%{w}%" for w in words] + [pattern])
+
+
+def _text_clause(needle: str) -> tuple[str, list[Any]]:
+    """Free text: a word prefix of the name, email or company ("smi" finds Smith, "acme" finds
+    jo@acme.com), or whole words of the title with their abbreviations ("cto"). Never a match inside a
+    word: "cto" finds neither "Director" nor "Swift Contractors"."""
+    columns = ["p.first_name", "p.last_name", "p.email", "p.company_name"]
+    if " " in needle:
+        columns.append("p.full_name")
+    prefix = word_prefix_pattern(needle)
+    if any(ch in needle for ch in "%_\\"):
+        # Text with LIKE wildcards is pre-filtered literally by contains() (slower, and rare).
+        prefilter, literal = "contains(lower({c}), ?)", needle
+    else:
+        # ILIKE is the fastest case-insensitive scan here (measured 49 ms vs 65 ms on 1M people); the
+        # regular expression then only reads the rows that contain the text somewhere.
+        prefilter, literal = "{c} ILIKE ?", f"%{needle}%"
+    parts, params = [], []
+    for c in columns:
+        parts.append(f"({prefilter.format(c=c)} AND regexp_matches(lower({c}), ?))")
+        params += [literal, prefix]
+    title, title_params = _title_clause([needle])
+    parts.append(title)
+    params += title_params
+    return "(" + " OR ".join(parts) + ")", params
+
+
 def _where(q: PeopleQuery) -> tuple[str, list[Any]]:
     """WHERE over stg_people aliased p."""
     clauses: list[str] = []
     params: list[Any] = []
     if q.text and q.text.strip():
-        needle = q.text.strip().lower()
-        columns = ["p.first_name", "p.last_name", "p.email", "p.company_name", "p.job_title"]
-        if " " in needle:
-            columns.append("p.full_name")
-        if any(ch in needle for ch in "%_\\"):
-            # Text with LIKE wildcards is matched literally by contains() (slower, and rare).
-            clauses.append("(" + " OR ".join(f"contains(lower({c}), ?)" for c in columns) + ")")
-            params += [needle] * len(columns)
-        else:
-            # ILIKE is the fastest case-insensitive scan here (measured 49 ms vs 65 ms on 1M people);
-            # with no wildcard characters in the text it is exactly "contains".
-            clauses.append("(" + " OR ".join(f"{c} ILIKE ?" for c in columns) + ")")
-            params += [f"%{needle}%"] * len(columns)
+        clause, text_params = _text_clause(q.text.strip().lower())
+        clauses.append(clause)
+        params += text_params
     if q.workspace:
         clauses.append("p.person_id IN (SELECT person_id FROM person_workspaces WHERE workspace_slug = ?)")
         params.append(q.workspace)
@@ -137,15 +166,19 @@ def _where(q: PeopleQuery) -> tuple[str, list[Any]]:
     if q.has_verified_email is not None:
         clauses.append("p.has_verified_email = ?")
         params.append(q.has_verified_email)
-    for column, value in (("p.job_title", q.title_contains), ("p.location", q.location), ("p.company_name", q.company)):
+    for column, value in (("p.location", q.location), ("p.company_name", q.company)):
         if value and value.strip():
             clauses.append(f"contains(lower(coalesce({column}, '')), ?)")
             params.append(value.strip().lower())
-    if q.title_any:
-        # Whole words: 'cto' must not match 'director'. The terms are escaped, so they match literally.
-        alternatives = "|".join(re.escape(t.strip().lower()) for t in q.title_any if t.strip())
-        clauses.append("regexp_matches(lower(coalesce(p.job_title, '')), ?)")
-        params.append(f"(^|[^a-z0-9])({alternatives})([^a-z0-9]|$)")
+    # Whole words and known abbreviations: "cto" finds "Chief Technology Officer", never "Director".
+    if q.title_contains and q.title_contains.strip():
+        clause, title_params = _title_clause([q.title_contains])
+        clauses.append(clause)
+        params += title_params
+    if any(t.strip() for t in q.title_any):
+        clause, title_params = _title_clause(q.title_any)  # any of them (OR)
+        clauses.append(clause)
+        params += title_params
     if q.headcount_min is not None or q.headcount_max is not None:
         clauses.append("p.company_domain IN (SELECT domain FROM companies WHERE headcount BETWEEN ? AND ?)")
         params += [int(q.headcount_min or 0), int(q.headcount_max if q.headcount_max is not None else 2**31 - 1)]

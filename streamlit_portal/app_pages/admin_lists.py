@@ -1,4 +1,6 @@
-"""Lists with their enrichment coverage and ICP score distribution; scores in bands with reasons."""
+"""Lists with their enrichment coverage and ICP score distribution; scores in bands with reasons; and
+every step of the workflow as a button: import, enrich, score (each with its cost first), export (CSV
+download or EmailBison), send to review, deploy, rename and delete."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from outsignal_pipelines.operations.run_requests import list_requests
 from outsignal_pipelines.operations.review import approvals, rework_list, send_list_to_review
 from outsignal_pipelines.operations.scoring import list_scores, score_distribution
 from outsignal_pipelines.operations.workspaces import list_workspaces
+from streamlit_portal.services.list_actions import import_panel, manage_panel, score_button
 from streamlit_portal.services.runs import deploy, run_with_progress
 
 BAND_MARK = {"green": "🟢", "amber": "🟠", "grey": "⚪", "unscored": "·"}
@@ -28,10 +31,11 @@ if flash := st.session_state.pop("lists_flash", None):
 workspaces = {w.name: w.slug for w in list_workspaces()}
 choice = st.selectbox("Workspace", ["All workspaces", *workspaces], key="lists_workspace")
 stats = list_overview(None if choice == "All workspaces" else workspaces[choice])
+import_panel(workspaces, expanded=not stats)
 
 if not stats:
     st.info("No lists yet. Create one from People search (select people, then add them to a new list), "
-            "or import a CSV into a list.")
+            "or import a CSV into a list above.")
     st.stop()
 
 
@@ -63,8 +67,7 @@ def export_panel(workspace: str, list_name: str, list_id: str) -> None:
         st.caption("Excluded: " + "; ".join(f"{n} × {r}" for r, n in summary["blocked_reasons"].items()))
     if gate.state == "needs_verification":
         st.warning(f"Export is locked until {summary['needs_verification']} members are verified "
-                   f"(about ${summary['verify_cost_estimate_usd']:.2f}).")
-        enrich_button(workspace, list_name, list_id)
+                   f"(about ${summary['verify_cost_estimate_usd']:.2f}): enrich and verify the list above.")
         return
     left, right = st.columns(2)
     ready_file = st.session_state.get(f"export_file_{list_id}")
@@ -130,6 +133,11 @@ def review_panel(row: dict) -> None:
 for row in stats:
     with st.container(border=True):
         st.markdown(f"**{row['list_name']}** · {row['workspace_slug']} · `{row['status']}` · {row['members']:,} members")
+        enrich_col, score_col = st.columns(2)
+        with enrich_col:
+            enrich_button(row["workspace_slug"], row["list_name"], row["list_id"])
+        with score_col:
+            score_button(row)
         members = max(row["members"], 1)
         coverage = pl.DataFrame({
             "field": ["email", "LinkedIn", "company domain", "verified valid"],
@@ -146,12 +154,6 @@ for row in stats:
             st.caption("ICP score distribution · " + " · ".join(f"{BAND_LABEL[b]}: {n}" for b, n in bands.items()))
             if bands["unscored"]:
                 st.caption(f"{bands['unscored']} members not scored yet")
-                if st.button("Score against the ICP", key=f"score_{row['list_id']}", icon=":material/insights:"):
-                    request = run_with_progress(row["workspace_slug"], "score", row["list_name"])
-                    if request is not None and request.status == "complete":
-                        st.session_state["lists_flash"] = (f"Scored {request.summary['scored']} members of "
-                                                           f"{row['list_name']} with {request.summary['scorer']}.")
-                        st.rerun()
             if bands["unscored"] == row["members"]:
                 st.info("Not scored yet.")
             else:
@@ -159,9 +161,11 @@ for row in stats:
                 st.bar_chart(hist.to_pandas(), x="score", y="people", height=200)
         if row["needs_verification"]:
             st.caption(f"{row['needs_verification']} emails still need verification")
-        with st.expander("Verification gate and export"):
+        # A key keeps the panel open across the rerun an export makes (the download button is in it).
+        with st.expander("Verification gate and export", key=f"lists_export_panel_{row['list_id']}"):
             export_panel(row["workspace_slug"], row["list_name"], row["list_id"])
         review_panel(row)
+        manage_panel(row)
         with st.expander("Runs (Dagster runs of this list's partition)"):
             runs = list_requests(list_id=row["list_id"], limit=20)
             if not runs:

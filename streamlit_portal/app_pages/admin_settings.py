@@ -1,4 +1,7 @@
-"""Workspace settings: the ICP in plain words (for the LLM scorer) and as rules (for the rule scorer)."""
+"""Workspace settings: the ICP in plain words (for the LLM scorer) and as rules (for the rule scorer);
+who the clients are and who hears about what; the EmailBison connection (the token is shown masked and
+never again in full); auto-deploy, the daily spend cap and the email finder order. Every rule lives in
+operations.workspaces: a bad value is refused with its reason and nothing is saved."""
 
 from __future__ import annotations
 
@@ -9,11 +12,13 @@ from outsignal_pipelines.domain.vocabulary import SENIORITIES, VERTICALS
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.scoring import scoring_model, update_icp, workspace_icp
 from outsignal_pipelines.operations.workspaces import list_workspaces
+from streamlit_portal.services.workspace_settings import new_workspace_form, workspace_settings_forms
 
 st.title("Workspace settings")
 workspaces = {w.name: w.slug for w in list_workspaces()}
 if not workspaces:
-    st.info("No workspaces yet: `outsignal workspace add SLUG --name NAME`.")
+    st.info("No workspaces yet: add the first one below.")
+    new_workspace_form(expanded=True)
     st.stop()
 name = st.selectbox("Workspace", list(workspaces), key="settings_workspace")
 slug = workspaces[name]
@@ -54,4 +59,8 @@ if saved:
     except OperationError as exc:
         st.error(str(exc))
     else:
-        st.success("ICP saved. Re-score lists with --force to apply it to people already scored.")
+        st.success("ICP saved. To apply it to people already scored, score their lists again on the Lists page.")
+
+workspace_settings_forms(slug)
+st.divider()
+new_workspace_form(expanded=False)

@@ -23,6 +23,14 @@ from outsignal_pipelines.domain.titles import canonical_title, normalise_title
     ("Jr. Analyst", "Junior Analyst", "Entry Level"),
     ("Wizard of Light Bulb Moments", "Wizard of Light Bulb Moments", "Unknown"),  # rules cannot settle
     ("Robert'); DROP TABLE people;--", "Robert'); Drop Table People;--", "Unknown"),  # hostile: plain text
+    # Abbreviations followed by a comma or a slash, not only a space: was "Senior Mgr, Operations" / Senior IC.
+    ("Sr. Mgr, Ops", "Senior Manager, Operations", "Manager"),
+    ("Sr Dir, Eng", "Senior Director, Engineering", "Director"),      # was Senior IC
+    ("Mgr, IT", "Manager, IT", "Manager"),                            # was Unknown
+    ("Dir./Ops", "Director/Operations", "Director"),
+    ("Snr Acct Exec", "Senior Account Executive", "Senior IC"),
+    ("Biz Dev Mgr", "Business Development Manager", "Manager"),
+    ("Srinivasan", "Srinivasan", "Unknown"),                          # an abbreviation never inside a word
 ])
 def test_normalise_title(raw, title, level):
     assert normalise_title(raw) == (title, level)
@@ -43,3 +51,15 @@ def test_empty_titles():
 ])
 def test_vertical_for_industry(raw, vertical, how):
     assert vertical_for_industry(raw) == (vertical, how)
+
+
+@pytest.mark.parametrize("text, variants", [
+    ("CTO", ["cto", "chief technology officer"]),                        # an abbreviation written out
+    ("Chief Technology Officer", ["chief technology officer", "cto"]),   # and a phrase abbreviated
+    ("VP, Sales", ["vp sales", "vice president sales"]),                 # punctuation is not a word
+    ("'; --", []),                                                       # nothing to search for
+])
+def test_title_search_variants(text, variants):
+    from outsignal_pipelines.domain.titles import title_search_variants
+
+    assert title_search_variants(text) == variants

@@ -191,3 +191,25 @@ def test_injection_strings_in_list_names_are_plain_names(workspace, messy_csv):
     rows = query_df("SELECT id, name FROM target_lists").to_dicts()
     assert rows == [{"id": result.list_id, "name": name}]
     assert query_df("SELECT count(*) AS n FROM people")["n"][0] == 12
+
+
+def test_apollo_industry_becomes_a_vertical_and_the_company_industry(workspace, tmp_path):
+    """An Apollo export's Industry column used to be matched exactly against the vocabulary: every
+    row got vertical None and its company a null industry, so vertical filters and ICP scoring missed them."""
+    path = _write(tmp_path / "apollo.csv",
+                  ["First Name", "Last Name", "Title", "Email", "Company", "Website", "Industry"],
+                  [["Ana", "Ruiz", "Sr. Mgr, Ops", "ana@bytecraft.io", "Bytecraft", "bytecraft.io", "Computer Software"],
+                   ["Ben", "Cole", "CTO", "ben@ledgerly.com", "Ledgerly", "ledgerly.com", "Financial Services"],
+                   ["Cy", "Dunn", "Wizard of Light", "cy@oddco.com", "OddCo", "oddco.com", "Widget Whittling"]])
+    result = import_leads(path, workspace)
+    people = _people()
+    assert people["ana@bytecraft.io"]["vertical"] == "B2B SaaS"
+    assert people["ana@bytecraft.io"]["seniority"] == "Manager"  # was "Senior IC"
+    assert people["ben@ledgerly.com"]["vertical"] == "Accounting & Finance"
+    industries = dict(query_df("SELECT domain, industry FROM companies").iter_rows())
+    assert industries["bytecraft.io"] == "B2B SaaS" and industries["ledgerly.com"] == "Accounting & Finance"
+    assert industries["oddco.com"] is None and people["cy@oddco.com"]["vertical"] is None
+    # The report counts what could not be mapped, with the label, instead of dropping it silently.
+    assert result.industries_unmapped == 1 and result.titles_unmapped == 1
+    assert any("Widget Whittling" in w for w in result.warnings)
+    assert any("Wizard of Light" in w for w in result.warnings)

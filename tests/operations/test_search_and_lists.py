@@ -30,14 +30,17 @@ def total(**kw) -> int:
 
 
 CASES = {
-    "text": ({"text": "SMITH"}, "SELECT count(*) FROM people WHERE contains(lower(first_name || ' ' || last_name), 'smith') "
-             "OR contains(coalesce(email,''), 'smith') OR contains(lower(coalesce(company_name,'')), 'smith') "
-             "OR contains(lower(coalesce(job_title,'')), 'smith')"),
+    # Word prefixes of names, email and company; whole words of the title.
+    "text": ({"text": "SMITH"}, "SELECT count(*) FROM people WHERE regexp_matches(lower(first_name || ' ' || last_name), '(^|[^a-z])smith') "
+             "OR regexp_matches(coalesce(email,''), '(^|[^a-z0-9])smith') "
+             "OR regexp_matches(lower(coalesce(company_name,'')), '(^|[^a-z0-9])smith') "
+             "OR regexp_matches(lower(coalesce(job_title,'')), '(^|[^a-z0-9])smith([^a-z0-9]|$)')"),
     "workspace": ({"workspace": "rise"}, "SELECT count(*) FROM person_workspaces WHERE workspace_slug = 'rise'"),
     "verticals (OR)": ({"verticals": ["B2B SaaS", "Insurance"]},
                        "SELECT count(*) FROM people WHERE vertical IN ('B2B SaaS', 'Insurance')"),
     "seniority": ({"seniorities": ["VP"]}, "SELECT count(*) FROM people WHERE seniority = 'VP'"),
-    "title": ({"title_contains": "Director"}, "SELECT count(*) FROM people WHERE contains(lower(job_title), 'director')"),
+    "title": ({"title_contains": "Director"},
+              "SELECT count(*) FROM people WHERE regexp_matches(lower(job_title), '(^|[^a-z])director([^a-z]|$)')"),
     "location": ({"location": "london"}, "SELECT count(*) FROM people WHERE contains(lower(location), 'london')"),
     "company": ({"company": "labs"}, "SELECT count(*) FROM people WHERE contains(lower(company_name), 'labs')"),
     "headcount": ({"headcount_min": 50, "headcount_max": 200},
@@ -154,3 +157,56 @@ def test_list_summary(seeded_store):
 def connect_rows(sql: str):
     with transaction() as con:
         return con.execute(sql).fetchall()
+
+
+TITLE_PEOPLE = [  # (first, last, title, company)
+    ("Ada", "Byron", "CTO", "Ledgerly"),
+    ("Alan", "Turing", "Chief Technology Officer", "Enigma Labs"),
+    ("Grace", "Hopper", "Co-founder & CTO", "Cobol Co"),
+    ("Mary", "Smith", "Managing Director", "Swift Contractors"),
+    ("Hector", "Vance", "Director of Engineering", "Factory Ltd"),
+    ("Olu", "Ade", "Sr. Mgr, Ops", "Northwind"),
+]
+
+
+@pytest.fixture
+def titled_people(workspace):
+    with transaction() as con:
+        for i, (first, last, title, company) in enumerate(TITLE_PEOPLE, start=1):
+            con.execute("INSERT INTO people (id, first_name, last_name, job_title, company_name, email) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", [i, first, last, title, company, f"{first.lower()}@x{i}.example"])
+    return {first: i for i, (first, *_rest) in enumerate(TITLE_PEOPLE, start=1)}
+
+
+def names(**kw) -> set[str]:
+    return set(search_people(PeopleQuery(**kw)).rows["full_name"].to_list())
+
+
+def test_cto_matches_whole_words_and_the_written_out_title_only(titled_people):
+    """"cto" used to match inside words: 2,104 people including Directors and "Swift Contractors"."""
+    expected = {"Ada Byron", "Alan Turing", "Grace Hopper"}
+    assert names(text="cto") == expected
+    assert names(title_contains="CTO") == expected          # `--title CTO` returned Managing Directors
+    assert names(title_contains="chief technology officer") == expected
+    assert names(title_any=["cto"]) == expected
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("director", {"Mary Smith", "Hector Vance"}),           # a whole word, wherever it stands
+    ("managing director", {"Mary Smith"}),
+    ("operations manager", set()),                          # words in that order only
+    ("senior manager operations", {"Olu Ade"}),             # abbreviations written out: "Sr. Mgr, Ops"
+    ("ops", {"Olu Ade"}),
+    ("engineer", set()),                                    # never a prefix of a longer word
+])
+def test_title_search_reads_words_and_abbreviations(titled_people, title, expected):
+    assert names(title_contains=title) == expected
+
+
+def test_name_and_company_text_keeps_prefix_matching(titled_people):
+    assert names(text="smi") == {"Mary Smith"}              # the start of a name
+    assert names(text="swift contr") == {"Mary Smith"}      # the start of a company's words
+    assert names(text="contractors") == {"Mary Smith"}
+    assert names(text="ector") == set()                     # never inside a word ("Hector", "Director")
+    assert names(text="hector") == {"Hector Vance"}
+    assert names(text="x3.example") == {"Grace Hopper"}     # an email's domain is a word start

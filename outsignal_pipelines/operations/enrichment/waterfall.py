@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from outsignal_pipelines import settings
-from outsignal_pipelines.domain.vocabulary import canonical_vertical, seniority_from_title
+from outsignal_pipelines.domain.industries import vertical_for_industry
+from outsignal_pipelines.domain.titles import normalise_title
 from outsignal_pipelines.clients import base, registry
 from outsignal_pipelines.clients.base import PersonInput
 from outsignal_pipelines.operations.enrichment.claims import ANSWERED, CAPPED, ClaimBook, holder_name
@@ -33,10 +34,11 @@ from outsignal_pipelines.operations.enrichment.ledger import (
     load_answers,
     spent_today,
 )
+from outsignal_pipelines.operations.workspaces import DEFAULT_FINDER_ORDER
 from outsignal_pipelines.store.connection import query_rows
 
-# Product defaults; which vendors can find or verify at all is the registry's to say.
-DEFAULT_FINDER_ORDER = ("aiark", "prospeo", "leadmagic", "findymail")
+# Product defaults (the finder order is a workspace's); which vendors can find or verify at all is the
+# registry's to say.
 DEFAULT_VERIFIER = "millionverifier"
 DEFAULT_DAILY_CAP_USD = settings.DEFAULT_DAILY_CAP_USD
 
@@ -345,7 +347,7 @@ class Waterfall:
                     state[column] = value
                     merge.fields[column] = value
             if merge.fields.get("job_title") and not state.get("seniority"):
-                state["seniority"] = merge.fields["seniority"] = seniority_from_title(merge.fields["job_title"])
+                state["seniority"] = merge.fields["seniority"] = normalise_title(merge.fields["job_title"])[1]
 
         if not state.get("email"):
             candidates: list[tuple[str, str | None, str]] = []   # (email, status, finder)
@@ -427,7 +429,7 @@ class Waterfall:
             result = await self.call(profile.step, "company", cid, f"domain:{domain}", lambda c: profile.call(c, domain))
             if result is not None and result.found:
                 fields = dict(result.fields)
-                fields["industry"] = canonical_vertical(fields.get("industry"))
+                fields["industry"] = vertical_for_industry(fields.get("industry"))[0]
                 merge.fields.update({k: v for k, v in fields.items() if v not in (None, "")
                                      and company.get(k) in (None, "")})
         if crawl and not company.get("crawl_markdown"):
