@@ -240,7 +240,7 @@ def deploys(workspace: str, list_id: str | None = None) -> list[dict[str, Any]]:
 def set_deploy_status(workspace: str, deploy_id: int, target: str, **fields: Any) -> dict[str, Any]:
     current = get_deploy(workspace, deploy_id)
     transition("deploy", current["status"], target)
-    allowed = {"emailbison_campaign_id", "lead_count", "step_count", "error"}
+    allowed = {"emailbison_campaign_id", "lead_count", "step_count", "error", "skipped"}
     sets = ["status = ?"] + [f"{k} = ?" for k in fields if k in allowed]
     params = [target] + [v for k, v in fields.items() if k in allowed]
     if target == "running":
