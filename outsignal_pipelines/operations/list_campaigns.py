@@ -21,6 +21,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import duckdb
+
 from outsignal_pipelines.clients.emailbison import EmailBisonClient, EmailBisonNotFound
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.lists import TargetList
@@ -49,8 +51,21 @@ def list_campaign(list_id: str) -> dict[str, Any] | None:
     return dict(zip(names, rows[0])) if rows else None
 
 
-def _claim_row(target: TargetList, name: str, campaign_id: int | None, holder: str) -> tuple[bool, tuple | None]:
-    """(claimed by us?, the row as it stands: (campaign id, name, lease)) in one transaction."""
+_RETRY = object()
+
+
+def _claim_row(target: TargetList, name: str, campaign_id: int | None, holder: str):
+    """(claimed by us?, the row as it stands: (campaign id, name, lease)) in one transaction; _RETRY
+    when a concurrent transaction of this process touched the same row (DuckDB refuses the second)."""
+    try:
+        return _claim_row_once(target, name, campaign_id, holder)
+    except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
+        if campaign_id is not None and "list_campaigns" not in str(exc) and "Conflict" not in str(exc):
+            raise
+        return _RETRY
+
+
+def _claim_row_once(target: TargetList, name: str, campaign_id: int | None, holder: str) -> tuple[bool, tuple | None]:
     now = _now()
     with transaction() as con:
         mine = bool(con.execute(
@@ -82,7 +97,11 @@ def list_campaign_for(client: EmailBisonClient, target: TargetList, name: str,
     holder = _holder()
     deadline = time.monotonic() + CAMPAIGN_LEASE_SECONDS + 5
     while True:
-        mine, row = _claim_row(target, name, campaign_id, holder)
+        claimed = _claim_row(target, name, campaign_id, holder)
+        if claimed is _RETRY:
+            time.sleep(POLL_SECONDS)
+            continue
+        mine, row = claimed
         if row is None:
             raise OperationError(f"EmailBison campaign {campaign_id} already belongs to another list")
         known = row[0]
