@@ -43,7 +43,10 @@ def enrich(
     as_json: bool = JsonOpt,
 ) -> None:
     """Enrich a list: materialise enriched_people, company_profiles and verified_emails for its partition."""
+    from outsignal_pipelines.operations.enrichment.list_enrichment import require_callable_vendors
+
     with _errors(as_json):
+        require_callable_vendors()
         summary = _run(workspace, "enrich", list_name, {"force": force}, f"enriching {list_name}", as_json)
     for key in ("people", "emails_found", "verified_valid", "with_email", "paid_calls", "cost_usd",
                 "skipped_by_dedup", "reused_in_flight"):

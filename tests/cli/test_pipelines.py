@@ -104,3 +104,13 @@ def test_two_enrich_commands_at_once_never_overlap(seeded_store, sandbox):
 def _runs(list_id: str) -> list:
     with orchestration.instance() as inst:
         return [r.dagster_run for r in inst.get_run_records(filters=dg.RunsFilter(tags={"dagster/partition": list_id}))]
+
+
+def test_enrich_with_no_vendor_to_call_says_so_and_exits_non_zero(seeded_store):
+    """Next to `make demo`, in a terminal without OUTSIGNAL_SANDBOX_URL, enrich made 0 calls and exited 0."""
+    result = runner.invoke(app, ["enrich", "--list", "Rise Q1", "--workspace", "rise", "--json"])
+    assert result.exit_code == 1
+    error = one_json(result)["error"]
+    assert "no enrichment vendor can be called" in error and "OUTSIGNAL_SANDBOX_URL" in error
+    assert "source .outsignal-demo.env" in error
+    assert _runs("rise.rise-q1") == []  # nothing was filed or run
