@@ -157,9 +157,7 @@ def deploy(
     payload = {k: record.get(k) for k in keys}
     skipped = record.get("skipped")
     payload["skipped"] = json.loads(skipped) if isinstance(skipped, str) else (skipped or [])
-    note = settle_notifications(as_json)
-    if note:
-        payload["notifications"] = note
+    payload["notifications"] = settle_notifications(as_json) or {"sent": [], "queued": []}
 
     def human() -> None:
         out.print(f"deploy {payload['id']} ({payload['path']}): {payload['status']}"

@@ -61,7 +61,9 @@ def test_deploy_is_queued_for_the_daemon_and_run_here_with_wait_when_none_runs(s
     done = one_json(runner.invoke(app, ["deploy", "--list", "Rise Q1", "-w", "rise", "--wait", "--json"]))
     assert done["id"] == queued["id"] and done["status"] == "complete" and done["lead_count"] > 0
     assert set(done) == {"id", "status", "path", "lead_count", "step_count", "emailbison_campaign_id", "error",
-                         "request_id"}
+                         "request_id", "skipped", "notifications"}
+    # Announced before the command exits: Slack (the sandbox sink) took it; the email waits for an SMTP server.
+    assert done["skipped"] == [] and len(done["notifications"]["sent"]) == 1
     assert [r.job_name for r in _runs("rise.rise-q1")] == ["emailbison_deploy_job"]
 
 
