@@ -80,11 +80,11 @@ def _decide_list(workspace: str, list_id: str, decision: str, feedback: str | No
         transition("list", status, decision)
         con.execute("UPDATE target_lists SET status = ?, feedback = coalesce(?, feedback), updated_at = current_timestamp "
                     "WHERE id = ? AND status = ?", [decision, feedback, list_id, status])
-        record_approval(con, workspace, approver, "list", list_id, decision, feedback, channel)
+        approval = record_approval(con, workspace, approver, "list", list_id, decision, feedback, channel)
         verb = "approved" if decision == "approved" else "rejected"
         ids = notify(con, workspace, f"list_{verb}",
                      f"{approver} {verb} the list *{name}*." + (f"\nFeedback: “{feedback}”" if feedback else ""),
-                     f"Lead list {verb}: {name}")
+                     f"Lead list {verb}: {name}", key=f"approval:{approval}")
     deliver_in_background(ids)
     return {"list": name, "status": decision, "notifications": ids}
 
@@ -110,11 +110,12 @@ def _decide_copy(workspace: str, campaign: str, decision: str, feedback: str | N
             [decision, feedback, workspace, campaign]).fetchall()
         if not moved:
             raise NotFound("no copy waiting for review under that campaign in your workspace")
-        record_approval(con, workspace, approver, "drafts", campaign, decision, feedback, channel)
+        approval = record_approval(con, workspace, approver, "drafts", campaign, decision, feedback, channel)
         verb = "approved" if decision == "approved" else "rejected"
         ids = notify(con, workspace, f"copy_{verb}",
                      f"{approver} {verb} the copy of *{campaign}* ({len(moved)} steps)."
-                     + (f"\nFeedback: “{feedback}”" if feedback else ""), f"Campaign copy {verb}: {campaign}")
+                     + (f"\nFeedback: “{feedback}”" if feedback else ""), f"Campaign copy {verb}: {campaign}",
+                     key=f"approval:{approval}")
     deliver_in_background(ids)
     return {"campaign": campaign, "status": decision, "steps": len(moved), "notifications": ids}
 
