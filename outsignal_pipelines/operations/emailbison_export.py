@@ -79,10 +79,11 @@ def export_to_emailbison(workspace: str, list_name: str, campaign_id: int | None
     rows = [r for r in rows if r.get("first_name") and r.get("last_name")]
     own = client is None
     client = client or workspace_client(workspace)
+    claimed: list[int] = []
     try:
         campaign, created = list_campaign_for(client, target, campaign_name or campaign_name_for(workspace, list_name),
                                               campaign_id)
-        attach, overlap_skipped, overlapping = claim_leads(client, target, campaign, rows, allow_overlap)
+        attach, overlap_skipped, overlapping, claimed = claim_leads(client, target, campaign, rows, allow_overlap)
         client.ensure_custom_variables(list(CUSTOM_VARIABLES))
         ids: list[int] = []
         returned_emails: set[str] = set()
@@ -94,6 +95,8 @@ def export_to_emailbison(workspace: str, list_name: str, campaign_id: int | None
         for start in range(0, len(ids), MAX_BATCH):
             client.attach_leads(campaign["id"], ids[start:start + MAX_BATCH])
     except EmailBisonError as exc:
+        if claimed:  # not attached after all: another list may have them
+            release_leads(target, int(campaign["id"]), claimed)
         raise OperationError(f"EmailBison export failed: {exc}") from exc
     finally:
         if own:

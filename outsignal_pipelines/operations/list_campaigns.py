@@ -150,17 +150,21 @@ def _ended(client: EmailBisonClient, campaign_id: int) -> bool:
 
 
 def claim_leads(client: EmailBisonClient, target: TargetList, campaign: dict, rows: list[dict[str, Any]],
-                allow_overlap: bool = False) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Split the list's ready leads into (to attach, skipped, overlapping but attached anyway).
+                allow_overlap: bool = False) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]],
+                                                      list[int]]:
+    """Split the list's ready leads into (to attach, skipped, overlapping but attached anyway, ids
+    newly claimed by this call: released again if the attach fails).
 
     Each lead is claimed for this campaign unless another active campaign of the workspace holds it."""
     workspace, cid = target.workspace_slug, int(campaign["id"])
     ids = [int(r["person_id"]) for r in rows]
     if not ids:
-        return [], [], []
+        return [], [], [], []
     with transaction() as con:
-        con.execute("INSERT INTO lead_campaigns (workspace_slug, person_id, emailbison_campaign_id, list_id) "
-                    "SELECT ?, unnest(?::BIGINT[]), ?, ? ON CONFLICT DO NOTHING", [workspace, ids, cid, target.id])
+        new = [r[0] for r in con.execute(
+            "INSERT INTO lead_campaigns (workspace_slug, person_id, emailbison_campaign_id, list_id) "
+            "SELECT ?, unnest(?::BIGINT[]), ?, ? ON CONFLICT DO NOTHING RETURNING person_id",
+            [workspace, ids, cid, target.id]).fetchall()]
         owners = con.execute(
             """SELECT o.person_id, o.emailbison_campaign_id, coalesce(c.campaign_name, '?'), coalesce(l.name, '?')
                FROM lead_campaigns o LEFT JOIN list_campaigns c ON c.emailbison_campaign_id = o.emailbison_campaign_id
@@ -179,6 +183,7 @@ def claim_leads(client: EmailBisonClient, target: TargetList, campaign: dict, ro
                 [cid, target.id, workspace, [p for p, v in held.items() if v[0] in ended], sorted(ended)]).fetchall()
         for (pid,) in moved:
             held.pop(pid, None)
+            new.append(pid)
     attach, skipped, overlapping = [], [], []
     for row in rows:
         owner = held.get(int(row["person_id"]))
@@ -191,7 +196,7 @@ def claim_leads(client: EmailBisonClient, target: TargetList, campaign: dict, ro
         (overlapping if allow_overlap else skipped).append(note)
         if allow_overlap:
             attach.append(row)
-    return attach, skipped, overlapping
+    return attach, skipped, overlapping, new
 
 
 def release_leads(target: TargetList, campaign_id: int, person_ids: list[int]) -> None:
