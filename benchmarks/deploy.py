@@ -69,6 +69,9 @@ def main() -> None:
         requests = state["_requests"] - before
         refused = state["_rate_limited"] - before_429
         campaign = str(done["emailbison_campaign_id"])
+        from outsignal_pipelines.operations.notifications import settle
+
+        settle()  # the deploy's announcement finishes before the store and the sandbox go away
         attached = len(state["sandbox-rise"]["campaign_leads"][campaign])
     # 429s are refused requests (counted by the sandbox): the work is the requests that were answered
     answered_rate = (requests - refused) / elapsed

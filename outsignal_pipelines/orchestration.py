@@ -150,12 +150,12 @@ def run(workspace: str, kind: str, list_name: str | None = None, *, params: dict
 
 
 def deploy(workspace: str, list_name: str | None = None, campaign: str | None = None, *, requested_by: str,
-           wait: bool = False, on_progress: Progress | None = None) -> dict:
+           wait: bool = False, on_progress: Progress | None = None, allow_overlap: bool = False) -> dict:
     """File a deploy (or find the one already pending) and hand its run request to Dagster."""
     from outsignal_pipelines.operations.deploy import request_deploy
     from outsignal_pipelines.operations.review import get_deploy
 
-    record = request_deploy(workspace, list_name, campaign, requested_by=requested_by)
+    record = request_deploy(workspace, list_name, campaign, requested_by=requested_by, allow_overlap=allow_overlap)
     if record.get("request_id"):
         request = run_requests.get_request(record["request_id"])
         if not request.finished:

@@ -100,6 +100,11 @@ def dagster_home_for_serving() -> Path:
     return Path(_get("DAGSTER_HOME") or ".dagster_home")
 
 
+def demo_env_file() -> Path:
+    """Where `outsignal demo` writes the lines a second terminal sources to reach its store and sandbox."""
+    return Path(_get("OUTSIGNAL_DEMO_ENV_FILE") or project_root() / ".outsignal-demo.env")
+
+
 def run_wait_timeout_seconds() -> float:
     """How long a face follows a queued run before answering 'still running'."""
     return _float("OUTSIGNAL_RUN_WAIT_TIMEOUT", 1800.0, minimum=1.0)

@@ -56,3 +56,18 @@ def _progress(enabled: bool, label: str):
             progress.update(task, completed=done, total=total)
 
         yield update
+
+
+def settle_notifications(as_json: bool, ids: list[int] | None = None) -> dict[str, list[int]] | None:
+    """Before a command exits: wait (bounded) for the notifications it queued, and say plainly when
+    some are left in the outbox for the retry sensor. None when the command queued nothing."""
+    from outsignal_pipelines.operations.notifications import SETTLE_SECONDS, settle
+
+    result = settle(ids)
+    if not result["sent"] and not result["queued"]:
+        return None
+    if result["queued"]:
+        err.print(f"{len(result['queued'])} notification(s) not delivered now (waited up to {SETTLE_SECONDS:g} s); "
+                  "they stay in the outbox and the Dagster daemon's retry sensor sends them "
+                  "(`outsignal serve` or `make demo`).", markup=False)
+    return result

@@ -4,13 +4,14 @@ list's partition in the Dagster UI; the command follows it with a progress bar."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from outsignal_pipelines.cli._output import JsonOpt, _emit, _errors, _progress, err, out
+from outsignal_pipelines.cli._output import JsonOpt, _emit, _errors, _progress, err, out, settle_notifications
 from outsignal_pipelines.domain.icp_rules import BAND_RANGES
 from outsignal_pipelines.operations import OperationError
 
@@ -42,7 +43,10 @@ def enrich(
     as_json: bool = JsonOpt,
 ) -> None:
     """Enrich a list: materialise enriched_people, company_profiles and verified_emails for its partition."""
+    from outsignal_pipelines.operations.enrichment.list_enrichment import require_callable_vendors
+
     with _errors(as_json):
+        require_callable_vendors()
         summary = _run(workspace, "enrich", list_name, {"force": force}, f"enriching {list_name}", as_json)
     for key in ("people", "emails_found", "verified_valid", "with_email", "paid_calls", "cost_usd",
                 "skipped_by_dedup", "reused_in_flight"):
@@ -98,13 +102,16 @@ def export(
     to: str = typer.Option("csv", "--to", help="csv | emailbison"),
     out_path: Path = typer.Option(None, "--out", help="CSV file path (default: data/exports/<list>_<date>.csv)."),
     campaign_id: int = typer.Option(None, "--campaign-id", help="EmailBison: use this campaign instead of one named after the list."),
+    allow_overlap: bool = typer.Option(False, "--allow-overlap",
+                                       help="EmailBison: attach leads even when another active campaign has them."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Export a list's verified leads (the gate refuses while members still need verification)."""
     with _errors(as_json):
         if to not in ("csv", "emailbison"):
             raise OperationError("--to must be csv or emailbison")
-        params = {"to": to, "out": str(out_path.resolve()) if out_path else None, "campaign_id": campaign_id}
+        params = {"to": to, "out": str(out_path.resolve()) if out_path else None, "campaign_id": campaign_id,
+                  "allow_overlap": allow_overlap}
         result = _run(workspace, "export", list_name, params, f"exporting {list_name}", as_json)
     if as_json:
         _emit(True, result, lambda: None)
@@ -113,6 +120,17 @@ def export(
     out.print(f"[green]{result['exported']} exported[/green] to {where}; {result['excluded']['blocked']} excluded")
     for reason, n in (result.get("blocked_reasons") or result.get("excluded_reasons") or {}).items():
         out.print(f"  {n} × {reason}")
+    _print_skipped(result.get("skipped") or [], result.get("attached_despite_overlap") or [])
+
+
+def _print_skipped(skipped: list[dict], overlapping: list[dict]) -> None:
+    """Name every lead left out, and why; and those attached although another campaign has them."""
+    for lead in skipped:
+        out.print(f"  skipped {lead['name']} <{lead['email']}>: {lead['reason']}", markup=False)
+    if any("active campaign" in lead["reason"] for lead in skipped):
+        out.print("  (--allow-overlap attaches them anyway)")
+    for lead in overlapping:
+        out.print(f"  attached although {lead['reason']}: {lead['name']} <{lead['email']}>", markup=False)
 
 
 @app.command()
@@ -121,6 +139,8 @@ def deploy(
     campaign: str = typer.Option(None, "--campaign", help="An approved campaign copy (sequence steps)."),
     workspace: str = typer.Option(..., "--workspace", "-w"),
     wait: bool = typer.Option(False, "--wait", help="Follow the deploy's run to the end and print the final record."),
+    allow_overlap: bool = typer.Option(False, "--allow-overlap",
+                                       help="Attach leads even when another active campaign of the workspace has them."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Deploy to EmailBison as a Dagster run. With the daemon running it answers at once (the run is
@@ -132,13 +152,20 @@ def deploy(
         init_store()
         with _progress(not as_json and wait, "deploying") as on_progress:
             record = orchestration.deploy(workspace, list_name, campaign, requested_by="cli", wait=wait,
-                                          on_progress=on_progress)
+                                          on_progress=on_progress, allow_overlap=allow_overlap)
     keys = ("id", "status", "path", "lead_count", "step_count", "emailbison_campaign_id", "error", "request_id")
     payload = {k: record.get(k) for k in keys}
-    _emit(as_json, payload, lambda: out.print(
-        f"deploy {payload['id']} ({payload['path']}): {payload['status']}"
-        + (f", {payload['lead_count']} leads, {payload['step_count']} steps, EmailBison campaign "
-           f"{payload['emailbison_campaign_id']}" if payload["status"] == "complete" else "")
-        + (f" — {payload['error']}" if payload["error"] else "")))
+    skipped = record.get("skipped")
+    payload["skipped"] = json.loads(skipped) if isinstance(skipped, str) else (skipped or [])
+    payload["notifications"] = settle_notifications(as_json) or {"sent": [], "queued": []}
+
+    def human() -> None:
+        out.print(f"deploy {payload['id']} ({payload['path']}): {payload['status']}"
+                  + (f", {payload['lead_count']} leads, {payload['step_count']} steps, EmailBison campaign "
+                     f"{payload['emailbison_campaign_id']}" if payload["status"] == "complete" else "")
+                  + (f" — {payload['error']}" if payload["error"] else ""), markup=False)
+        _print_skipped(payload["skipped"], [])
+
+    _emit(as_json, payload, human)
     if payload["status"] == "failed":
         raise typer.Exit(1)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import typer
 
-from outsignal_pipelines.cli._output import JsonOpt, _emit, _errors, out
+from outsignal_pipelines.cli._output import JsonOpt, _emit, _errors, out, settle_notifications
 from outsignal_pipelines.operations import OperationError
+
+_BY = typer.Option(None, "--by", help="The client email (of this workspace) who decided.")
+_AS_ADMIN = typer.Option(None, "--as-admin", help="Your name, when you decide yourself (recorded as an admin override).")
 
 app = typer.Typer(help="Client review: send lists and campaign copy to the client.", no_args_is_help=True)
 
@@ -14,33 +17,39 @@ app = typer.Typer(help="Client review: send lists and campaign copy to the clien
 @app.command("approve")
 def review_approve(
     list_name: str = typer.Option(None, "--list"), campaign: str = typer.Option(None, "--campaign"),
-    workspace: str = typer.Option(..., "--workspace", "-w"), by: str = typer.Option(..., "--by", help="Client email."),
+    workspace: str = typer.Option(..., "--workspace", "-w"), by: str = _BY, as_admin: str = _AS_ADMIN,
     feedback: str = typer.Option(None, "--feedback"), as_json: bool = JsonOpt,
 ) -> None:
     """Record an approval the client sent by other means (history, status, notifications)."""
-    _external_decision("approved", list_name, campaign, workspace, by, feedback, as_json)
+    _external_decision("approved", list_name, campaign, workspace, by, as_admin, feedback, as_json)
 
 
 @app.command("reject")
 def review_reject(
     list_name: str = typer.Option(None, "--list"), campaign: str = typer.Option(None, "--campaign"),
-    workspace: str = typer.Option(..., "--workspace", "-w"), by: str = typer.Option(..., "--by", help="Client email."),
+    workspace: str = typer.Option(..., "--workspace", "-w"), by: str = _BY, as_admin: str = _AS_ADMIN,
     feedback: str = typer.Option(None, "--feedback"), as_json: bool = JsonOpt,
 ) -> None:
     """Record a rejection the client sent by other means."""
-    _external_decision("rejected", list_name, campaign, workspace, by, feedback, as_json)
+    _external_decision("rejected", list_name, campaign, workspace, by, as_admin, feedback, as_json)
 
 
-def _external_decision(decision, list_name, campaign, workspace, by, feedback, as_json) -> None:
+def _external_decision(decision, list_name, campaign, workspace, by, as_admin, feedback, as_json) -> None:
+    """Record, then deliver the announcement before exiting (bounded): a process must not exit while a
+    delivery thread is inside DuckDB, and what is not delivered is said to stay in the outbox."""
     from outsignal_pipelines.operations.portal import record_external_decision
     from outsignal_pipelines.operations.setup import init_store
 
     with _errors(as_json):
         init_store()
         result = record_external_decision(workspace, by, decision, list_name=list_name, campaign=campaign,
-                                          feedback=feedback)
-    _emit(as_json, {"status": result["status"], "notifications": result["notifications"]},
-          lambda: out.print(f"{list_name or campaign!r} is now {result['status']}; notifications queued"))
+                                          feedback=feedback, as_admin=as_admin)
+    settled = settle_notifications(as_json, result["notifications"]) or {"sent": [], "queued": []}
+    payload = {"status": result["status"], "notifications": result["notifications"],
+               "delivered": settled["sent"], "queued": settled["queued"]}
+    _emit(as_json, payload, lambda: out.print(
+        f"{list_name or campaign!r} is now {result['status']}; {len(settled['sent'])} notification(s) delivered"
+        + (f", {len(settled['queued'])} left in the outbox" if settled["queued"] else ""), markup=False))
 
 
 @app.command("send")

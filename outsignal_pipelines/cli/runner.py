@@ -8,6 +8,7 @@ started with start_new_session=True and stopped by signalling their whole group.
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -80,6 +81,33 @@ def child_env(config: ServeConfig, with_sandbox: bool = False) -> dict[str, str]
     return settings.child_environment(overrides, defaults)
 
 
+# What a second terminal needs to reach the running demo: its store, Dagster instance and sandbox.
+SHARED_ENV = ("OUTSIGNAL_DB", "DAGSTER_HOME", "OUTSIGNAL_PORTAL_URL", "OUTSIGNAL_SANDBOX_URL",
+              "OUTSIGNAL_SANDBOX_SMTP_PORT", "OUTSIGNAL_DEMO", "LITELLM_LOCAL_MODEL_COST_MAP")
+
+
+def env_file_text(env: dict[str, str]) -> str:
+    """`export NAME=value` lines (shell-quoted) for the variables a second terminal needs."""
+    lines = ["# Written by `outsignal demo`: `source` this file in another terminal to use the running demo."]
+    lines += [f"export {name}={shlex.quote(env[name])}" for name in SHARED_ENV if env.get(name)]
+    return "\n".join(lines) + "\n"
+
+
+def write_env_file(env: dict[str, str]) -> Path:
+    path = settings.demo_env_file()
+    path.write_text(env_file_text(env), encoding="utf-8")
+    return path
+
+
+def remove_env_file(path: Path, env: dict[str, str]) -> None:
+    """Remove the file when it is still ours (another demo may have written its own since)."""
+    try:
+        if path.read_text(encoding="utf-8") == env_file_text(env):
+            path.unlink()
+    except OSError:
+        pass
+
+
 def _bin(name: str) -> str:
     candidate = Path(sys.executable).parent / name
     return str(candidate) if candidate.exists() else name
@@ -140,6 +168,7 @@ def serve(config: ServeConfig, say: Callable[[str], None] = print, with_sandbox:
     env = child_env(config, with_sandbox)
     processes: dict[str, subprocess.Popen] = {}
     stopping = False
+    env_file: Path | None = None
 
     def on_signal(signum, _frame):  # noqa: ANN001
         nonlocal stopping
@@ -167,6 +196,7 @@ def serve(config: ServeConfig, say: Callable[[str], None] = print, with_sandbox:
                     return 0
                 say(f"error: {name} did not become ready at {url}")
                 return 1
+        env_file = write_env_file(env)
         say("")
         say("Outsignal Lead Engine is running:")
         say(f"  Admin app + client portal (Streamlit): {config.streamlit_url}")
@@ -174,6 +204,8 @@ def serve(config: ServeConfig, say: Callable[[str], None] = print, with_sandbox:
         say(f"  Lead store:                            {env['OUTSIGNAL_DB']}")
         if with_sandbox:
             say(f"  Sandbox vendor APIs (no real spend):   {config.sandbox_url}/_sandbox/usage")
+        say("In another terminal, to use this demo's store and sandbox from the command line:")
+        say(f"  source {shlex.quote(str(env_file))}")
         say("Press Ctrl-C to stop.")
         while not stopping:
             for name, proc in processes.items():
@@ -185,5 +217,7 @@ def serve(config: ServeConfig, say: Callable[[str], None] = print, with_sandbox:
     finally:
         say("stopping...")
         stop(processes)
+        if env_file is not None:
+            remove_env_file(env_file, env)
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -2,13 +2,15 @@
 once; the run (a Dagster asset launched by a sensor, or `--wait` in-process) moves it running →
 complete | failed. Three paths: leads only, copy only, both.
 
-Idempotent by construction: the EmailBison campaign id is stored on the deploy row the moment it is
-known and reused by any retry (and earlier deploys of the same campaign are looked up first);
+Idempotent by construction: a deploy with a list goes to the list's one campaign, recorded on the
+list and shared with its export (operations.list_campaigns); a copy-only deploy stores its campaign
+id on the deploy row the moment it is known (earlier deploys of the same campaign are looked up first);
 sequence steps are read back before anything is posted and only the missing ones are appended (POST
 appends), then counted again; leads are upserted by email and attaching twice is a no-op."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from outsignal_pipelines.clients.emailbison import EmailBisonClient, EmailBisonError
@@ -18,6 +20,7 @@ from outsignal_pipelines.operations.emailbison_export import (
     find_or_create_campaign,
     workspace_client,
 )
+from outsignal_pipelines.operations.list_campaigns import list_campaign_for
 from outsignal_pipelines.operations.notifications import deliver_in_background, notify
 from outsignal_pipelines.operations import NotFound, OperationError
 from outsignal_pipelines.operations.lists import resolve_list
@@ -55,7 +58,7 @@ def prepare_deploy(workspace: str, list_name: str | None = None, campaign: str |
 
 
 def request_deploy(workspace: str, list_name: str | None = None, campaign: str | None = None,
-                   requested_by: str = "admin") -> dict[str, Any]:
+                   requested_by: str = "admin", allow_overlap: bool = False) -> dict[str, Any]:
     """Write a pending deploy and its run request in one transaction, and return at once; the run
     carries it out. A busy list refuses both (no orphan pending deploy)."""
     target = resolve_list(workspace, list_name) if list_name else None
@@ -64,7 +67,8 @@ def request_deploy(workspace: str, list_name: str | None = None, campaign: str |
         if created:
             name = campaign or campaign_name_for(workspace, target.name)
             request = request_run(workspace, "deploy", target=target, campaign=name,
-                                  params={"deploy_id": deploy["id"]}, requested_by=requested_by, con=con)
+                                  params={"deploy_id": deploy["id"], "allow_overlap": bool(allow_overlap)},
+                                  requested_by=requested_by, con=con)
     if not created:
         return {**deploy, "request_id": _request_of_deploy(deploy["id"])}
     return {**get_deploy(workspace, deploy["id"]), "request_id": request.id}
@@ -127,8 +131,11 @@ def ensure_steps(client: EmailBisonClient, campaign_id: int, title: str, drafts:
     return count
 
 
-def run_deploy(workspace: str, deploy_id: int, client: EmailBisonClient | None = None) -> dict[str, Any]:
-    """Carry out one deploy. A failed deploy can be retried (failed → pending → running)."""
+def run_deploy(workspace: str, deploy_id: int, client: EmailBisonClient | None = None, *,
+               allow_overlap: bool = False) -> dict[str, Any]:
+    """Carry out one deploy. A failed deploy can be retried (failed → pending → running). A deploy
+    with a list goes to the list's one campaign (the one its export used); leads already in another
+    active campaign are skipped and named in `skipped`, unless `allow_overlap`."""
     deploy = get_deploy(workspace, deploy_id)
     if deploy["status"] == "complete":
         return deploy
@@ -140,8 +147,13 @@ def run_deploy(workspace: str, deploy_id: int, client: EmailBisonClient | None =
     try:
         client = client or workspace_client(workspace)
         name = deploy["campaign_name"]
-        campaign_id = deploy["emailbison_campaign_id"] or _known_campaign_id(workspace, name)
-        campaign, _ = find_or_create_campaign(client, name, campaign_id)
+        skipped: list[dict[str, Any]] = []
+        target = resolve_list(workspace, list_id=deploy["list_id"]) if deploy["list_id"] else None
+        if target is not None:
+            campaign, _ = list_campaign_for(client, target, name)
+        else:
+            campaign_id = deploy["emailbison_campaign_id"] or _known_campaign_id(workspace, name)
+            campaign, _ = find_or_create_campaign(client, name, campaign_id)
         with transaction() as con:  # remembered before anything else, so a retry reuses this campaign
             con.execute("UPDATE campaign_deploys SET emailbison_campaign_id = ? WHERE id = ?", [campaign["id"], deploy_id])
         steps = leads = 0
@@ -151,18 +163,19 @@ def run_deploy(workspace: str, deploy_id: int, client: EmailBisonClient | None =
                 raise OperationError(f"no approved copy for campaign {name!r}")
             steps = ensure_steps(client, campaign["id"], name, sorted(drafts, key=lambda d: d.step))
         if deploy["path"] in ("leads_only", "both"):
-            target = resolve_list(workspace, list_id=deploy["list_id"])
             list_name = target.name
             # The verification gate runs again here: only 'valid' emails leave.
-            result = export_to_emailbison(workspace, target.name, campaign_id=campaign["id"], client=client)
+            result = export_to_emailbison(workspace, target.name, campaign_id=campaign["id"], client=client,
+                                          allow_overlap=allow_overlap, campaign_name=name)
             leads = result["exported"]
+            skipped = result["skipped"]
         done = set_deploy_status(workspace, deploy_id, "complete", emailbison_campaign_id=campaign["id"],
-                                 lead_count=leads, step_count=steps)
+                                 lead_count=leads, step_count=steps, skipped=json.dumps(skipped))
     except (EmailBisonError, OperationError, Exception) as exc:  # noqa: BLE001 - recorded, notified, re-raised
         message = str(exc)
         set_deploy_status(workspace, deploy_id, "failed", error=message[:1000])
         _notify(workspace, f"Deploy of *{deploy['campaign_name']}* failed: {message}", "Deploy failed: "
-                + deploy["campaign_name"])
+                + deploy["campaign_name"], key=f"deploy:{deploy_id}:failed:{deploy['started_at']}")
         raise OperationError(f"deploy {deploy_id} failed: {message}") from exc
     finally:
         if own and client is not None:
@@ -171,13 +184,15 @@ def run_deploy(workspace: str, deploy_id: int, client: EmailBisonClient | None =
         current = resolve_list(workspace, list_name)
         if current.status == "approved":
             set_list_status(workspace, list_name, "deployed")
+    left_out = f" {len(skipped)} left out (see the deploy's skipped leads)." if skipped else ""
     _notify(workspace, f"*{done['campaign_name']}* is live in EmailBison (campaign {done['emailbison_campaign_id']}): "
-            f"{done['lead_count']} leads attached, {done['step_count']} sequence steps.",
-            "Deploy complete: " + done["campaign_name"])
-    return done
+            f"{done['lead_count']} leads attached, {done['step_count']} sequence steps.{left_out}",
+            "Deploy complete: " + done["campaign_name"], key=f"deploy:{deploy_id}:complete")
+    return {**done, "skipped": skipped}
 
 
-def _notify(workspace: str, text: str, subject: str) -> None:
+def _notify(workspace: str, text: str, subject: str, key: str) -> None:
+    """One message per deploy event: the key makes a second announcement of the same event a no-op."""
     with transaction() as con:
-        ids = notify(con, workspace, "deploy", text, subject)
+        ids = notify(con, workspace, "deploy", text, subject, key=key)
     deliver_in_background(ids)

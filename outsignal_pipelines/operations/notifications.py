@@ -1,13 +1,21 @@
 """The notification outbox. A message is written in the same transaction as the decision it reports,
 then delivered at once; if Slack or the mail server is down it stays in the outbox and the Dagster
 sensor retries it with backoff. Nothing is lost, and a delivered message is never sent again.
-Targets come from the workspace and settings; the sending itself is clients/slack and clients/smtp."""
+Targets come from the workspace and settings; the sending itself is clients/slack and clients/smtp.
+
+Every message once: a message may carry an idempotency key (unique), so an event queued twice (a
+retried step announcing the same deploy) is stored once; a sender claims a message in one UPDATE ...
+RETURNING before it sends it. Background delivery runs on non-daemon threads, and a process that must
+exit (a CLI command) waits for them with a bound (`settle`): a daemon thread still inside DuckDB when
+the interpreter exits aborts the process (`terminate called ...`, exit 134), and a sender killed
+between sending and recording is exactly how a message goes out twice."""
 
 from __future__ import annotations
 
 import json
 import logging
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -26,10 +34,17 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def enqueue(con, kind: str, channel: str, payload: dict[str, Any], workspace: str | None = None) -> int:
-    return con.execute(
-        "INSERT INTO notification_outbox (workspace_slug, kind, channel, payload, next_attempt_at) "
-        "VALUES (?, ?, ?, ?, ?) RETURNING id", [workspace, kind, channel, json.dumps(payload), _now()]).fetchall()[0][0]
+def enqueue(con, kind: str, channel: str, payload: dict[str, Any], workspace: str | None = None,
+            key: str | None = None) -> int:
+    """Queue one message; with a `key`, a second message with the same key is not stored again and
+    the first one's id is returned (the unique index decides, inside the caller's transaction)."""
+    rows = con.execute(
+        "INSERT INTO notification_outbox (workspace_slug, kind, channel, payload, next_attempt_at, idempotency_key) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+        [workspace, kind, channel, json.dumps(payload), _now(), key]).fetchall()
+    if rows:
+        return rows[0][0]
+    return con.execute("SELECT id FROM notification_outbox WHERE idempotency_key = ?", [key]).fetchall()[0][0]
 
 
 def smtp_target() -> tuple[str, int] | None:
@@ -107,9 +122,10 @@ def due_messages(limit: int = 100) -> list[dict[str, int]]:
     return [{"id": r[0], "attempts": r[1]} for r in rows]
 
 
-def deliver(ids: list[int] | None = None) -> dict[str, int]:
+def deliver(ids: list[int] | None = None, deadline: float | None = None) -> dict[str, int]:
     """Try to send the given messages (or every due one). Never raises for a failed send: failures
-    are recorded with a backoff for the retry sensor."""
+    are recorded with a backoff for the retry sensor. Past `deadline` (time.monotonic()) no further
+    message is claimed: those stay in the outbox for the sensor."""
     with _delivery_lock:
         with connect() as con:
             if ids is not None:
@@ -121,6 +137,8 @@ def deliver(ids: list[int] | None = None) -> dict[str, int]:
                                    [MAX_ATTEMPTS, _now()]).fetchall()
         sent = failed = 0
         for oid, _workspace, channel, payload_json, attempts, workspace_hook in rows:
+            if deadline is not None and time.monotonic() > deadline:
+                break
             if not _claim(oid):
                 continue
             try:
@@ -140,33 +158,72 @@ def deliver(ids: list[int] | None = None) -> dict[str, int]:
         return {"sent": sent, "failed": failed}
 
 
+BACKGROUND_SECONDS = 30.0
+
+
 def _deliver_quietly(ids: list[int]) -> None:
-    """Background delivery must never crash its thread: whatever fails stays in the outbox for the sensor."""
+    """Background delivery must never crash its thread: whatever fails stays in the outbox for the
+    sensor. It stops claiming after BACKGROUND_SECONDS, so an exiting process never waits long."""
     try:
-        deliver(ids)
+        deliver(ids, deadline=time.monotonic() + BACKGROUND_SECONDS)
     except Exception:  # noqa: BLE001 - e.g. the store is locked for longer than the timeout
         logging.getLogger(__name__).warning("background delivery of %s failed; the retry sensor will pick it up",
                                             ids, exc_info=True)
 
 
+_background: list[tuple[threading.Thread, list[int]]] = []
+
+
 def deliver_in_background(ids: list[int]) -> threading.Thread:
-    """Start delivery without making the person who clicked wait for Slack or SMTP."""
-    thread = threading.Thread(target=_deliver_quietly, args=(ids,), daemon=True)
+    """Start delivery without making the person who clicked wait for Slack or SMTP. Not a daemon
+    thread: the interpreter finishes it before exiting instead of killing it inside DuckDB."""
+    thread = threading.Thread(target=_deliver_quietly, args=(ids,), daemon=False, name="outbox-delivery")
+    with _background_lock:
+        _background.append((thread, list(ids)))
     thread.start()
     return thread
 
 
-def notify(con, workspace: str, kind: str, text: str, subject: str) -> list[int]:
-    """Queue a Slack message and an email to the workspace's notification addresses."""
+_background_lock = threading.Lock()
+SETTLE_SECONDS = 20.0
+
+
+def settle(ids: list[int] | None = None, timeout: float = SETTLE_SECONDS) -> dict[str, list[int]]:
+    """Wait (at most `timeout` seconds) for this process's background deliveries, then say which of
+    `ids` (default: every message this process handed to a background delivery) went out and which
+    are still in the outbox for the retry sensor. What a command calls before it exits, so nothing it
+    announced is cut off mid-send."""
+    end = time.monotonic() + max(0.0, timeout)
+    with _background_lock:
+        started = list(_background)
+    for thread, _ids in started:
+        thread.join(max(0.0, end - time.monotonic()))
+    with _background_lock:
+        _background[:] = [(t, i) for t, i in _background if t.is_alive()]
+    if ids is None:
+        ids = sorted({i for _t, own in started for i in own})
+    if not ids:
+        return {"sent": [], "queued": []}
+    with connect() as con:
+        rows = con.execute("SELECT id, status FROM notification_outbox WHERE id IN (SELECT unnest(?::BIGINT[]))",
+                           [list(ids)]).fetchall()
+    return {"sent": sorted(i for i, s in rows if s == "sent"), "queued": sorted(i for i, s in rows if s != "sent")}
+
+
+def notify(con, workspace: str, kind: str, text: str, subject: str, key: str | None = None) -> list[int]:
+    """Queue a Slack message and an email to the workspace's notification addresses. `key` names the
+    event (e.g. `deploy:12:complete`): the same event notified twice is queued once."""
     row = con.execute("SELECT notification_emails, name FROM workspaces WHERE slug = ?", [workspace]).fetchall()
     emails = json.loads(row[0][0] or "[]") if row else []
     name = row[0][1] if row else workspace
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": subject[:150]}},
               {"type": "section", "text": {"type": "mrkdwn", "text": text}},
               {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Workspace: *{name}*"}]}]
-    ids = [enqueue(con, kind, "slack", {"text": f"{subject}\n{text}", "blocks": blocks}, workspace)]
+    ids = [enqueue(con, kind, "slack", {"text": f"{subject}\n{text}", "blocks": blocks}, workspace,
+                   f"{key}:slack" if key else None)]
     if emails:
-        ids.append(enqueue(con, kind, "email", {"to": emails, "subject": subject, "text": text}, workspace))
+        ids.append(enqueue(con, kind, "email", {"to": emails, "subject": subject, "text": text}, workspace,
+                           f"{key}:email" if key else None))
     return ids
 
 

@@ -80,11 +80,11 @@ def _decide_list(workspace: str, list_id: str, decision: str, feedback: str | No
         transition("list", status, decision)
         con.execute("UPDATE target_lists SET status = ?, feedback = coalesce(?, feedback), updated_at = current_timestamp "
                     "WHERE id = ? AND status = ?", [decision, feedback, list_id, status])
-        record_approval(con, workspace, approver, "list", list_id, decision, feedback, channel)
+        approval = record_approval(con, workspace, approver, "list", list_id, decision, feedback, channel)
         verb = "approved" if decision == "approved" else "rejected"
         ids = notify(con, workspace, f"list_{verb}",
                      f"{approver} {verb} the list *{name}*." + (f"\nFeedback: “{feedback}”" if feedback else ""),
-                     f"Lead list {verb}: {name}")
+                     f"Lead list {verb}: {name}", key=f"approval:{approval}")
     deliver_in_background(ids)
     return {"list": name, "status": decision, "notifications": ids}
 
@@ -110,22 +110,46 @@ def _decide_copy(workspace: str, campaign: str, decision: str, feedback: str | N
             [decision, feedback, workspace, campaign]).fetchall()
         if not moved:
             raise NotFound("no copy waiting for review under that campaign in your workspace")
-        record_approval(con, workspace, approver, "drafts", campaign, decision, feedback, channel)
+        approval = record_approval(con, workspace, approver, "drafts", campaign, decision, feedback, channel)
         verb = "approved" if decision == "approved" else "rejected"
         ids = notify(con, workspace, f"copy_{verb}",
                      f"{approver} {verb} the copy of *{campaign}* ({len(moved)} steps)."
-                     + (f"\nFeedback: “{feedback}”" if feedback else ""), f"Campaign copy {verb}: {campaign}")
+                     + (f"\nFeedback: “{feedback}”" if feedback else ""), f"Campaign copy {verb}: {campaign}",
+                     key=f"approval:{approval}")
     deliver_in_background(ids)
     return {"campaign": campaign, "status": decision, "steps": len(moved), "notifications": ids}
 
 
-def record_external_decision(workspace: str, by: str, decision: str, list_name: str | None = None,
-                             campaign: str | None = None, feedback: str | None = None) -> dict[str, Any]:
-    """A decision the client sent by other means (email, call), recorded by the admin the same way."""
+ADMIN_OVERRIDE = "admin_override"
+
+
+def decision_maker(workspace: str, by: str | None, as_admin: str | None) -> tuple[str, str]:
+    """(approver, channel) for a decision recorded by the admin: a client email of the workspace (the
+    client decided by other means), or a named admin taking the decision, recorded as an override.
+    Anyone else is refused before anything is written or announced."""
+    from outsignal_pipelines.operations.auth import workspaces_for_email
+
+    by, as_admin = (by or "").strip().lower(), " ".join((as_admin or "").split())
+    if bool(by) == bool(as_admin):
+        raise OperationError("say who decided: --by CLIENT_EMAIL (a client of the workspace) or --as-admin NAME")
+    if as_admin:
+        return f"admin: {as_admin[:100]}", ADMIN_OVERRIDE
+    if workspace not in workspaces_for_email(by):
+        raise OperationError(f"{by} is not a client email of workspace {workspace!r}: a decision comes from the "
+                             "workspace's clients, or from a named admin with --as-admin NAME")
+    return by, "admin"
+
+
+def record_external_decision(workspace: str, by: str | None, decision: str, list_name: str | None = None,
+                             campaign: str | None = None, feedback: str | None = None,
+                             as_admin: str | None = None) -> dict[str, Any]:
+    """A decision the client sent by other means (email, call), recorded by the admin the same way;
+    or the admin's own decision (`as_admin`), recorded in the history as an admin override."""
     from outsignal_pipelines.operations.lists import resolve_list
 
     if bool(list_name) == bool(campaign):
         raise OperationError("give exactly one of a list or a campaign")
+    approver, channel = decision_maker(workspace, by, as_admin)
     if list_name:
-        return _decide_list(workspace, resolve_list(workspace, list_name).id, decision, feedback, "admin", by)
-    return _decide_copy(workspace, campaign, decision, feedback, "admin", by)
+        return _decide_list(workspace, resolve_list(workspace, list_name).id, decision, feedback, channel, approver)
+    return _decide_copy(workspace, campaign, decision, feedback, channel, approver)

@@ -37,7 +37,9 @@ def set_list_status(workspace: str, list_name: str | None, target: str, *, list_
 
 
 def send_list_to_review(workspace: str, list_name: str) -> TargetList:
-    """building → pending_review, only for a list with members, none of them unverified."""
+    """building → pending_review, only for a list with members, none of them unverified, every one
+    scored (the client never sees an empty score); then the client is emailed what waits and a
+    sign-in link."""
     current = resolve_list(workspace, list_name)
     transition("list", current.status, "pending_review")
     gate = verification_gate(workspace, list_name)
@@ -50,7 +52,44 @@ def send_list_to_review(workspace: str, list_name: str) -> TargetList:
             f"(about ${gate.verify_cost_estimate_usd:.2f}): outsignal enrich --list \"{list_name}\" --workspace {workspace}")
     if gate.ready.height == 0:
         raise OperationError(f"no member of {list_name!r} has a verified email: nothing the client could approve")
-    return set_list_status(workspace, list_name, "pending_review")
+    scored_now = score_before_review(workspace, current)
+    sent = set_list_status(workspace, list_name, "pending_review")
+    _invite_for_list(workspace, sent, gate.ready.height, scored_now)
+    return sent
+
+
+def score_before_review(workspace: str, target: TargetList) -> int:
+    """Score the members not scored yet for this workspace, on the way, when that is free and instant
+    (the rule scorer: no LLM configured). With an LLM scorer, scoring costs money and time, so it is
+    not started behind the admin's back: the send is refused, naming what to run. Returns how many
+    were scored here."""
+    from outsignal_pipelines.operations.scoring import score_list, scoring_model
+
+    with connect() as con:
+        unscored = con.execute(
+            "SELECT count(*) FROM target_list_members m LEFT JOIN icp_scores s ON s.person_id = m.person_id "
+            "AND s.workspace_slug = ? WHERE m.list_id = ? AND s.person_id IS NULL", [workspace, target.id]).fetchone()[0]
+    if not unscored:
+        return 0
+    if scoring_model():
+        raise OperationError(
+            f"{unscored} members of {target.name!r} are not scored yet, and scoring them uses the LLM "
+            f"({scoring_model()}, paid): score the list first (Lists page, or outsignal score --list "
+            f"\"{target.name}\" --workspace {workspace}), then send it")
+    return score_list(workspace, list_id=target.id, scorer="rules").scored
+
+
+def _invite_for_list(workspace: str, target: TargetList, ready: int, scored_now: int) -> None:
+    from outsignal_pipelines.operations.review_invites import invite_clients
+    from outsignal_pipelines.operations.scoring import score_distribution
+
+    bands, _ = score_distribution(target.id, workspace)
+    with connect() as con:
+        round_ = con.execute("SELECT updated_at FROM target_lists WHERE id = ?", [target.id]).fetchone()[0]
+    what = (f"The lead list \"{target.name}\" is waiting for your review: {ready} leads with a verified email "
+            f"({bands.get('green', 0)} strong fit, {bands.get('amber', 0)} possible fit). Approve it, or reject it "
+            "with a note on what to change.")
+    invite_clients(workspace, f"Leads to review: {target.name}", what, key=f"review:list:{target.id}:{round_}")
 
 
 def rework_list(workspace: str, list_name: str) -> TargetList:
@@ -183,7 +222,14 @@ def send_campaign_to_review(workspace: str, campaign: str) -> list[Draft]:
     problems = [f"step {d.step}: {f.message}" for d in drafts for f in blocking(d.findings())]
     if problems:
         raise OperationError("fix these before sending: " + "; ".join(problems))
-    return set_drafts_status(workspace, campaign, "draft", "review")
+    sent = set_drafts_status(workspace, campaign, "draft", "review")
+    from outsignal_pipelines.operations.review_invites import invite_clients
+
+    what = (f"The email copy of \"{campaign}\" ({len(sent)} steps) is waiting for your review. Approve it, or "
+            "reject it with a note on what to change.")
+    invite_clients(workspace, f"Copy to review: {campaign}", what,
+                   key=f"review:copy:{workspace}:{campaign}:{max(d.version for d in sent)}:{sent[0].updated_at}")
+    return sent
 
 
 # ------------------------------------------------------------------ decision and deploy records
@@ -240,7 +286,7 @@ def deploys(workspace: str, list_id: str | None = None) -> list[dict[str, Any]]:
 def set_deploy_status(workspace: str, deploy_id: int, target: str, **fields: Any) -> dict[str, Any]:
     current = get_deploy(workspace, deploy_id)
     transition("deploy", current["status"], target)
-    allowed = {"emailbison_campaign_id", "lead_count", "step_count", "error"}
+    allowed = {"emailbison_campaign_id", "lead_count", "step_count", "error", "skipped"}
     sets = ["status = ?"] + [f"{k} = ?" for k in fields if k in allowed]
     params = [target] + [v for k, v in fields.items() if k in allowed]
     if target == "running":

@@ -174,6 +174,19 @@ async def campaign(request: Request) -> Response:
     return JSONResponse({"data": item})
 
 
+_STATUS_AFTER = {"pause": "paused", "resume": "queued", "archive": "archived"}
+
+
+async def campaign_status(request: Request) -> Response:
+    """PATCH /campaigns/{id}/pause|resume|archive (§4): paused, queued, archived."""
+    ws, cid, error = await _campaign_request(request)
+    if error:
+        return error
+    status = _STATUS_AFTER[request.url.path.rsplit("/", 1)[-1]]
+    ws.campaigns[cid].update(status=status, updated_at=_now())
+    return JSONResponse({"data": dict(ws.campaigns[cid], total_leads=len(ws.campaign_leads.get(cid, [])))})
+
+
 # ------------------------------------------------------------------ custom variables
 
 async def custom_variables(request: Request) -> Response:
@@ -382,6 +395,8 @@ def routes(prefix: str = "/emailbison") -> list[Route]:
         Route(f"{api}/campaigns", campaigns, methods=["GET", "POST"]),
         Route(f"{api}/campaigns/v1.1/{{campaign_id:int}}/sequence-steps", sequence_steps, methods=["GET", "POST"]),
         Route(f"{api}/campaigns/{{campaign_id:int}}", campaign),
+        *[Route(f"{api}/campaigns/{{campaign_id:int}}/{action}", campaign_status, methods=["PATCH"])
+          for action in _STATUS_AFTER],
         Route(f"{api}/campaigns/{{campaign_id:int}}/leads/attach-leads", attach_leads, methods=["POST"]),
         Route(f"{api}/campaigns/{{campaign_id:int}}/leads", campaign_leads),
         Route(f"{api}/custom-variables", custom_variables, methods=["GET", "POST"]),

@@ -61,7 +61,9 @@ def test_deploy_is_queued_for_the_daemon_and_run_here_with_wait_when_none_runs(s
     done = one_json(runner.invoke(app, ["deploy", "--list", "Rise Q1", "-w", "rise", "--wait", "--json"]))
     assert done["id"] == queued["id"] and done["status"] == "complete" and done["lead_count"] > 0
     assert set(done) == {"id", "status", "path", "lead_count", "step_count", "emailbison_campaign_id", "error",
-                         "request_id"}
+                         "request_id", "skipped", "notifications"}
+    # Announced before the command exits: Slack (the sandbox sink) took it; the email waits for an SMTP server.
+    assert done["skipped"] == [] and len(done["notifications"]["sent"]) == 1
     assert [r.job_name for r in _runs("rise.rise-q1")] == ["emailbison_deploy_job"]
 
 
@@ -104,3 +106,36 @@ def test_two_enrich_commands_at_once_never_overlap(seeded_store, sandbox):
 def _runs(list_id: str) -> list:
     with orchestration.instance() as inst:
         return [r.dagster_run for r in inst.get_run_records(filters=dg.RunsFilter(tags={"dagster/partition": list_id}))]
+
+
+def test_enrich_with_no_vendor_to_call_says_so_and_exits_non_zero(seeded_store):
+    """Next to `make demo`, in a terminal without OUTSIGNAL_SANDBOX_URL, enrich made 0 calls and exited 0."""
+    result = runner.invoke(app, ["enrich", "--list", "Rise Q1", "--workspace", "rise", "--json"])
+    assert result.exit_code == 1
+    error = one_json(result)["error"]
+    assert "no enrichment vendor can be called" in error and "OUTSIGNAL_SANDBOX_URL" in error
+    assert "source .outsignal-demo.env" in error
+    assert _runs("rise.rise-q1") == []  # nothing was filed or run
+
+
+@pytest.mark.slow
+def test_export_to_emailbison_names_the_leads_it_skipped_and_allow_overlap_attaches_them(workspace, sandbox):
+    """A lead of two lists was attached to both lists' campaigns; now it is skipped by name, and
+    `--allow-overlap` (carried through the run's params) attaches it on purpose."""
+    from outsignal_pipelines.operations.lists import add_people, create_list
+    from outsignal_pipelines.store import transaction
+
+    with transaction() as con:
+        ids = [con.execute("INSERT INTO people (first_name, last_name, email, email_status) VALUES (?, ?, ?, 'valid') "
+                           "RETURNING id", [f, "Chan", f"{f}@firm.example"]).fetchall()[0][0] for f in ("ann", "bo")]
+    for name, members in (("First", ids), ("Second", ids[1:])):
+        create_list("acme", name)
+        add_people("acme", name, members)
+    base = ["export", "--to", "emailbison", "-w", "acme", "--list"]
+    assert one_json(runner.invoke(app, [*base, "First", "--json"]))["exported"] == 2
+    human = runner.invoke(app, [*base, "Second"])
+    assert human.exit_code == 0, human.stdout
+    assert "skipped bo Chan <bo@firm.example>: already in active campaign" in human.stdout
+    assert "--allow-overlap" in human.stdout
+    again = one_json(runner.invoke(app, [*base, "Second", "--allow-overlap", "--json"]))
+    assert again["exported"] == 1 and again["skipped"] == [] and len(again["attached_despite_overlap"]) == 1

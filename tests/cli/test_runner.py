@@ -64,7 +64,7 @@ def test_demo_serves_both_apps_and_stops_cleanly(tmp_path):
     env = dict(os.environ)
     env.update(OUTSIGNAL_DB=str(tmp_path / "demo.duckdb"), DAGSTER_HOME=str(tmp_path / "dagster_home"),
                OUTSIGNAL_DAGSTER_PORT=str(dagster_port), OUTSIGNAL_STREAMLIT_PORT=str(streamlit_port),
-               OUTSIGNAL_SANDBOX_PORT=str(sandbox_port))
+               OUTSIGNAL_SANDBOX_PORT=str(sandbox_port), OUTSIGNAL_DEMO_ENV_FILE=str(tmp_path / "demo.env"))
     log = (tmp_path / "demo.log").open("w")
     cli = Path(sys.executable).parent / "outsignal"
     proc = subprocess.Popen([str(cli), "demo"], env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -78,6 +78,8 @@ def test_demo_serves_both_apps_and_stops_cleanly(tmp_path):
         while "Outsignal Lead Engine is running" not in (tmp_path / "demo.log").read_text():
             assert time.monotonic() < deadline and proc.poll() is None, (tmp_path / "demo.log").read_text()
             time.sleep(0.5)
+        assert f"source {tmp_path / 'demo.env'}" in (tmp_path / "demo.log").read_text()
+        assert f"OUTSIGNAL_SANDBOX_URL=http://127.0.0.1:{sandbox_port}" in (tmp_path / "demo.env").read_text()
 
         # The code location loaded without error in the webserver.
         query = "{ workspaceOrError { ... on Workspace { locationEntries { name locationOrLoadError { __typename } } } } }"
@@ -109,6 +111,23 @@ def test_demo_serves_both_apps_and_stops_cleanly(tmp_path):
         finally:
             log.close()
     assert proc.returncode == 0, (tmp_path / "demo.log").read_text()[-3000:]
+    assert not (tmp_path / "demo.env").exists()  # it pointed at processes that are gone
     for port in (dagster_port, streamlit_port, sandbox_port):
         with pytest.raises(httpx.HTTPError):
             httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+
+
+def test_the_demo_env_file_can_be_sourced_by_a_second_terminal(tmp_path, monkeypatch):
+    """Next to `make demo`, a second terminal had no way to reach the demo's store and sandbox."""
+    from outsignal_pipelines.cli.runner import remove_env_file, write_env_file
+
+    monkeypatch.setenv("OUTSIGNAL_DEMO_ENV_FILE", str(tmp_path / "demo.env"))
+    config = ServeConfig.from_env()
+    config.dagster_home = tmp_path / "a dagster home"
+    env = child_env(config, with_sandbox=True)
+    path = write_env_file(env)
+    shell = subprocess.run(["bash", "-c", f'source "{path}" && echo "$OUTSIGNAL_DB|$DAGSTER_HOME|$OUTSIGNAL_SANDBOX_URL"'],
+                           capture_output=True, text=True, env={"PATH": os.environ["PATH"]}, check=True)
+    assert shell.stdout.strip() == f"{env['OUTSIGNAL_DB']}|{env['DAGSTER_HOME']}|{config.sandbox_url}"
+    remove_env_file(path, env)
+    assert not path.exists()

@@ -45,7 +45,7 @@ def product(tmp_path_factory):
     env = dict(os.environ, OUTSIGNAL_DB=str(folder / "e2e.duckdb"), DAGSTER_HOME=str(folder / "dagster_home"),
                OUTSIGNAL_DAGSTER_PORT=str(ports["dagster"]), OUTSIGNAL_STREAMLIT_PORT=str(ports["app"]),
                OUTSIGNAL_SANDBOX_PORT=str(ports["sandbox"]), OUTSIGNAL_SANDBOX_SMTP_PORT=str(ports["smtp"]),
-               OUTSIGNAL_ADMIN_PASSWORD="e2e-admin-password")
+               OUTSIGNAL_ADMIN_PASSWORD="e2e-admin-password", OUTSIGNAL_DEMO_ENV_FILE=str(folder / "demo.env"))
     log = (folder / "demo.log").open("w")
     proc = subprocess.Popen([str(Path(sys.executable).parent / "outsignal"), "demo"], env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
@@ -191,6 +191,13 @@ def test_the_whole_loop(product):
         expect(admin.get_by_text("Lead list approved: E2E Q1", exact=True).first).to_be_visible()  # the email
         expect(admin.get_by_text("Campaign copy approved: E2E Q1", exact=True).first).to_be_visible()
         _shot(admin, "06_notifications")
+
+        # The admin exports the list to EmailBison first; the deploy must then use the same campaign.
+        admin.locator("h1").first.click()
+        admin.keyboard.press("Control+J")
+        _say(admin, "export E2E Q1 to EmailBison", 'Reply "yes" to run it.')
+        _say(admin, "yes", "Exported", timeout=120_000)
+        admin.keyboard.press("Escape")
         _nav(admin, "Lists", "Lists")
         _select(admin, "Workspace", "Rise")
         _select(admin, "With approved copy", "E2E Q1")
@@ -209,12 +216,12 @@ def test_the_whole_loop(product):
             time.sleep(3)
         _shot(client, "07_portal_deployed")
 
-        # EmailBison holds the campaign with its 3 steps and the attached leads.
+        # EmailBison holds one campaign (the export's, reused by the deploy): its 3 steps, each lead once.
         state = httpx.get(f"{product['sandbox']}/emailbison/_state", timeout=10).json()["sandbox-rise"]
-        campaign = next(c for c in state["campaigns"] if c["name"] == "E2E Q1")
+        [campaign] = state["campaigns"]
         assert len(state["steps"][str(campaign["id"])]) == 3
-        attached = len(state["campaign_leads"][str(campaign["id"])])
-        assert attached > 0
+        attached = state["campaign_leads"][str(campaign["id"])]
+        assert len(attached) == len(set(attached)) > 0
 
         # The Dagster UI shows the E2E Q1 partition of the deploy asset materialised.
         admin.goto(f"{product['dagster']}/assets/emailbison_deploy?view=partitions")
@@ -247,7 +254,8 @@ def test_the_whole_loop(product):
         else:
             os.environ["DAGSTER_HOME"] = old
     assert event is not None and event.dagster_event.partition == "rise.e2e-q1"
-    # The chat's enrichment and scoring and the page's deploy all ran through the daemon's queue.
+    # The chat's enrichment, scoring and export and the page's deploy all ran through the daemon's queue.
     assert {(r.job_name, r.tags["outsignal/requested_by"]) for r in runs} == {
-        ("enrich_list_job", "chat"), ("score_list_job", "chat"), ("emailbison_deploy_job", "page")}
+        ("enrich_list_job", "chat"), ("score_list_job", "chat"), ("verified_export_job", "chat"),
+        ("emailbison_deploy_job", "page")}
     assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)

@@ -115,3 +115,69 @@ def test_sandbox_inbox_reads_the_sinks_or_says_there_is_none(workspace, mail_and
     monkeypatch.setenv("OUTSIGNAL_SANDBOX_URL", f"http://127.0.0.1:{_dead_port()}")
     with pytest.raises(OperationError, match="sandbox did not answer"):
         nt.sandbox_inbox()
+
+
+def test_the_same_event_queued_twice_is_stored_and_sent_once(workspace, mail_and_slack):
+    """A retried step announcing the same deploy again must not reach Slack twice."""
+    first = _notify_event(workspace, "deploy:7:complete")
+    second = _notify_event(workspace, "deploy:7:complete")
+    assert first == second and len(nt.outbox(workspace)) == 1
+    nt.deliver(first)
+    nt.deliver(second)
+    assert len(mail_and_slack["slack"]) == 1
+    assert _notify_event(workspace, "deploy:8:complete") != first  # another event is another message
+
+
+def _notify_event(workspace: str, key: str) -> list[int]:
+    with transaction() as con:
+        return nt.notify(con, workspace, "deploy", "Rise Q1 is live.", "Deploy complete: Rise Q1", key=key)
+
+
+# A deploy carried out by a process that exits as soon as its work is done (a Dagster run worker,
+# `outsignal deploy --wait`), whose delivery is slow to record what it sent (the store busy).
+_EXITING_DEPLOYER = """
+import time, sys
+from outsignal_pipelines.operations import notifications as nt
+from outsignal_pipelines.operations.deploy import prepare_deploy, run_deploy
+
+send = nt._send
+def slow_to_record(*args):
+    note = send(*args)
+    time.sleep(1.5)  # sent; recording it waits for the store
+    return note
+nt._send = slow_to_record
+done = run_deploy("rise", prepare_deploy("rise", "Rise Q1")[0]["id"])
+deadline = time.monotonic() + 20  # the run's own bookkeeping takes a moment; Slack has the message by then
+while time.monotonic() < deadline and not any(
+        m["text"].startswith("Deploy complete") for m in nt.sandbox_inbox()["slack"]):
+    time.sleep(0.05)
+print(done["status"])
+"""
+
+
+@pytest.mark.slow
+def test_a_deploy_process_that_exits_at_once_announces_the_deploy_once(seeded_store, mail_and_slack, tmp_path):
+    """On the old code the delivery thread was a daemon: the process exited after Slack had the
+    message but before it was recorded, and the retry sensor sent it again once the claim ran out."""
+    import subprocess
+    import sys
+
+    from outsignal_pipelines.operations.review import send_list_to_review, set_list_status
+
+    with connect() as con:
+        con.execute("UPDATE people SET email_status = 'unknown' WHERE email IS NOT NULL AND email_status IS NULL")
+    send_list_to_review("rise", "Rise Q1")
+    set_list_status("rise", "Rise Q1", "approved")
+    nt.deliver()
+    mail_and_slack["slack"].clear()
+    script = tmp_path / "deployer.py"
+    script.write_text(_EXITING_DEPLOYER)
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "complete", proc.stderr[-2000:]
+    with connect() as con:  # time passes: every claim has run out, and the retry sensor delivers
+        con.execute("UPDATE notification_outbox SET next_attempt_at = next_attempt_at - INTERVAL 1 HOUR "
+                    "WHERE status <> 'sent'")
+    nt.deliver()
+    announced = [m["text"] for m in mail_and_slack["slack"] if m["text"].startswith("Deploy complete")]
+    assert len(announced) == 1, announced
+    assert proc.returncode == 0, proc.stderr[-2000:]  # and no abort at exit (was exit 134: SIGABRT)

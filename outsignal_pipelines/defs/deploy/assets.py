@@ -17,9 +17,10 @@ def _deploy(request, workspace: str, list_name: str | None) -> dict:
         if list_name is None:
             raise OperationError("a copy-only deploy runs only from a deploy request (`outsignal deploy --campaign`)")
         deploy_id = prepare_deploy(workspace, list_name, requested_by=request.requested_by)[0]["id"]
-    done = run_deploy(workspace, int(deploy_id))
+    done = run_deploy(workspace, int(deploy_id), allow_overlap=bool(request.params.get("allow_overlap")))
     return {"deploy_id": done["id"], "path": done["path"], "emailbison_campaign_id": done["emailbison_campaign_id"],
-            "lead_count": done["lead_count"], "step_count": done["step_count"], "campaign": done["campaign_name"]}
+            "lead_count": done["lead_count"], "step_count": done["step_count"], "campaign": done["campaign_name"],
+            "skipped": len(done.get("skipped") or [])}
 
 
 @dg.asset(partitions_def=target_lists_partitions, group_name="deploy", kinds={"python"}, pool="emailbison",

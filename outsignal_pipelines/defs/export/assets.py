@@ -29,7 +29,8 @@ def verified_export(context: dg.AssetExecutionContext, store: StoreResource, con
         to = request.params.get("to") or config.to
         if to == "emailbison":
             result = export_to_emailbison(target.workspace_slug, target.name,
-                                          campaign_id=request.params.get("campaign_id") or config.campaign_id)
+                                          campaign_id=request.params.get("campaign_id") or config.campaign_id,
+                                          allow_overlap=bool(request.params.get("allow_overlap")))
         else:
             result = export_csv(target.workspace_slug, target.name, request.params.get("out") or config.out)
         return {"to": to, **result}
@@ -42,4 +43,6 @@ def verified_export(context: dg.AssetExecutionContext, store: StoreResource, con
         meta["file"] = dg.MetadataValue.path(summary["file"])
     if summary.get("campaign_id"):
         meta["emailbison_campaign_id"] = summary["campaign_id"]
+    if summary.get("skipped"):
+        meta["skipped"] = dg.MetadataValue.json(summary["skipped"])
     return dg.MaterializeResult(metadata=meta)

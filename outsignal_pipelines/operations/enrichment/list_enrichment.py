@@ -9,7 +9,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from outsignal_pipelines.operations import NotFound
+from outsignal_pipelines.clients import registry
+from outsignal_pipelines.operations import NotFound, OperationError
 from outsignal_pipelines.operations.lists import resolve_list
 from outsignal_pipelines.operations.enrichment.ledger import spent_today
 from outsignal_pipelines.operations.enrichment.waterfall import RunReport, Waterfall, WaterfallConfig, run_bounded
@@ -19,6 +20,19 @@ STEPS = ("people", "companies", "verify")
 PERSON_COLUMNS = ("id", "email", "first_name", "last_name", "job_title", "seniority", "company_name",
                   "company_domain", "linkedin_url", "phone", "location", "country", "vertical", "email_status",
                   "verified_at")
+
+
+def require_callable_vendors() -> list[str]:
+    """The enrichment vendors this process can call (an API key, or a sandbox / vendor URL). With none,
+    an enrichment would make 0 calls and look like success, so it is refused with what to set."""
+    names = [v.name for v in registry.VENDORS.values() if v.api_key()]
+    if not names:
+        keys = ", ".join(f"{env}_API_KEY" for env in registry.env_names())
+        raise OperationError(
+            "no enrichment vendor can be called from here: no API key is set and no sandbox is configured. "
+            f"Set a vendor key ({keys}) or OUTSIGNAL_SANDBOX_URL; next to `make demo`, run "
+            "`source .outsignal-demo.env` in this terminal first.")
+    return names
 
 
 def workspace_config(workspace: str, **overrides: Any) -> WaterfallConfig:
