@@ -7,12 +7,13 @@ from __future__ import annotations
 import streamlit as st
 
 from outsignal_pipelines.operations.auth import session
+from streamlit_portal.services.errors import shown_plainly
 from streamlit_portal.services.store import ensure_store
 
 st.set_page_config(page_title="Outsignal Lead Engine", page_icon="📬", layout="wide")
-ensure_store()
-
-identity = session(st.session_state.get("admin_session"))
+with shown_plainly("router", stop=True):
+    ensure_store()
+    identity = session(st.session_state.get("admin_session"))
 portal = st.Page("app_pages/portal.py", title="Client portal", icon="🤝", url_path="portal")
 if identity is not None and identity.is_admin:
     from streamlit_portal.services.chat_ui import agent_shortcut
@@ -41,7 +42,9 @@ if identity is not None and identity.is_admin:
         st.rerun()
 else:
     # The portal must keep its own address (/portal, where magic links point): a default page would
-    # only be served at "/", so the sign-in page is the default here.
+    # only be served at "/", so the sign-in page is the default here. No menu: a client sees nothing of
+    # the admin's, and the admin reaches the sign-in page by its address.
     page = st.navigation([st.Page("app_pages/admin_login.py", title="Admin sign-in", icon="🔐", url_path="admin",
-                                  default=True), portal])
-page.run()
+                                  default=True), portal], position="hidden")
+with shown_plainly(page.title):
+    page.run()
