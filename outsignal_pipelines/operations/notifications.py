@@ -14,6 +14,7 @@ from typing import Any
 
 from outsignal_pipelines import settings
 from outsignal_pipelines.clients import slack, smtp
+from outsignal_pipelines.domain.untrusted_text import slack_escape
 from outsignal_pipelines.clients.sandbox_inbox import SandboxInboxError, fetch_inbox
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.store import connect, transaction
@@ -153,14 +154,19 @@ def deliver_in_background(ids: list[int]) -> threading.Thread:
 
 
 def notify(con, workspace: str, kind: str, text: str, subject: str) -> list[int]:
-    """Queue a Slack message and an email to the workspace's notification addresses."""
+    """Queue a Slack message and an email to the workspace's notification addresses.
+
+    `text` and `subject` carry what clients typed (feedback, names), so for Slack they are escaped
+    (`<!channel>`, `<url|label>` arrive as plain text); callers may use *bold* but never Slack links.
+    The email gets them as typed: it is sent as plain text."""
     row = con.execute("SELECT notification_emails, name FROM workspaces WHERE slug = ?", [workspace]).fetchall()
     emails = json.loads(row[0][0] or "[]") if row else []
     name = row[0][1] if row else workspace
+    slack_text, slack_subject = slack_escape(text), slack_escape(subject)
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": subject[:150]}},
-              {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-              {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Workspace: *{name}*"}]}]
-    ids = [enqueue(con, kind, "slack", {"text": f"{subject}\n{text}", "blocks": blocks}, workspace)]
+              {"type": "section", "text": {"type": "mrkdwn", "text": slack_text}},
+              {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Workspace: *{slack_escape(name)}*"}]}]
+    ids = [enqueue(con, kind, "slack", {"text": f"{slack_subject}\n{slack_text}", "blocks": blocks}, workspace)]
     if emails:
         ids.append(enqueue(con, kind, "email", {"to": emails, "subject": subject, "text": text}, workspace))
     return ids
