@@ -99,12 +99,19 @@ def export_file_name(list_name: str, when: date | None = None) -> str:
 
 
 def write_csv(rows: pl.DataFrame, path: Path, columns: tuple[str, ...]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(spreadsheet_row(columns))
-        for row in rows.select(columns).iter_rows():
-            writer.writerow(spreadsheet_row(row))
+    """Write the file, or refuse with what went wrong (a full disk, a folder we may not write to)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(spreadsheet_row(columns))
+            for row in rows.select(columns).iter_rows():
+                writer.writerow(spreadsheet_row(row))
+    except OSError as exc:
+        if path.is_file():
+            path.unlink(missing_ok=True)  # no half-written export left behind
+        reason = exc.strerror or type(exc).__name__
+        raise OperationError(f"could not write the export to {path}: {reason.lower()}") from None
 
 
 def export_csv(workspace: str, list_name: str, out: str | Path | None = None) -> dict:
