@@ -38,6 +38,7 @@ if flash := st.session_state.pop("portal_flash", None):
 
 me = session(st.session_state.get("portal_session"))
 brand = masthead(st.session_state.get("portal_session"))
+st.set_page_config(page_title=f"{brand['agency']} · Client portal")  # the browser tab names the agency too
 if me is None or me.is_admin:
     st.caption(f":material/handshake: {md_escape(brand['agency'])}")
     st.title("Client portal")

@@ -194,6 +194,7 @@ def test_a_client_sees_the_agency_and_nothing_of_the_admin(app, browser):
     expect(client.get_by_role("heading", name="Client portal")).to_be_visible(timeout=60_000)
     _settle(client)
     expect(client.get_by_text(AGENCY).first).to_be_visible(timeout=60_000)
+    assert AGENCY in client.title()                                          # the browser tab too
 
     def looks_like_a_product() -> None:
         body = client.inner_text("body")
