@@ -55,3 +55,18 @@ def test_copy_feedback_is_plain_text_on_the_campaign_page(seeded_store):
 ])
 def test_md_escape(text, escaped):
     assert md_escape(text) == escaped
+
+
+def test_messages_in_the_sandbox_inbox_are_plain_text(seeded_store, mail_and_slack):
+    from outsignal_pipelines.domain.untrusted_text import slack_escape
+    from outsignal_pipelines.operations.notifications import deliver, notify
+    from outsignal_pipelines.store import transaction
+
+    with transaction() as con:
+        ids = notify(con, "rise", "list_rejected", f"Feedback: {HOSTILE}", "Lead list rejected: Rise Q1")
+    deliver(ids)
+    at = _app().run()
+    at.switch_page("app_pages/admin_inbox.py").run()
+    assert not at.exception
+    assert any(slack_escape(HOSTILE) in t.value for t in at.text)   # the Slack message, exactly as Slack got it
+    assert not [v for v in _markdown_values(at) if "pixel.png" in v or "evil.example" in v]
