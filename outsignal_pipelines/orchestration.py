@@ -115,7 +115,9 @@ def execute(request: RunRequest, inst: dg.DagsterInstance, on_progress: Progress
     job = loaded().resolve_job_def(target.job_name)
     if target.partition_key and not inst.has_dynamic_partition(TARGET_LISTS, target.partition_key):
         inst.add_dynamic_partitions(TARGET_LISTS, [target.partition_key])
-    config = {**target.run_config, "loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    # The face reports a failed run in one line (and the Dagster UI keeps the step's traceback), so the
+    # console logger stays quiet: no traceback on the terminal of the person who asked.
+    config = {**target.run_config, "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     with progress.reporting_to(on_progress):
         result = job.execute_in_process(run_config=config, instance=inst, partition_key=target.partition_key,
                                         tags=target.tags, raise_on_error=False)

@@ -246,6 +246,11 @@ def admin_password() -> str | None:
     return _get("OUTSIGNAL_ADMIN_PASSWORD")
 
 
+def agency_name() -> str:
+    """OUTSIGNAL_AGENCY_NAME: who the client portal says it comes from (default "Outsignal")."""
+    return (_get("OUTSIGNAL_AGENCY_NAME") or "").strip() or "Outsignal"
+
+
 # ------------------------------------------------------------------ the LLM
 
 def llm_model() -> str | None:

@@ -7,9 +7,11 @@ from __future__ import annotations
 import typer
 
 from outsignal_pipelines.cli import agent, lists, pipelines, review, search, servers, setup, sign_ins
+from outsignal_pipelines.cli._failures import JsonErrorsGroup
 
 app = typer.Typer(help="Outsignal Lead Engine: the lead store, enrichment, scoring, review and deploy.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, cls=JsonErrorsGroup,
+                  pretty_exceptions_enable=False)
 app.add_typer(setup.app)  # init, seed-demo, import, workspace add/list
 app.add_typer(search.app)  # search
 app.add_typer(lists.app, name="lists")

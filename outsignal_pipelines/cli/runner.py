@@ -123,11 +123,17 @@ def sandbox_command(config: ServeConfig) -> list[str]:
             "--smtp-port", str(config.smtp_port)]
 
 
+# What a client sees is a product, not a developer tool: no Deploy/Rerun/Clear-cache toolbar, and no
+# exception details in the browser (pages show a reference instead; see streamlit_portal/services/errors.py).
+# The same settings are in .streamlit/config.toml for `streamlit run` started by hand from the repository.
+STREAMLIT_PRODUCT_FLAGS = ("--client.toolbarMode", "minimal", "--client.showErrorDetails", "none")
+
+
 def streamlit_command(config: ServeConfig) -> list[str]:
     return [_bin("streamlit"), "run", str(settings.project_root() / "streamlit_portal" / "streamlit_app.py"),
             "--server.headless", "true", "--server.port", str(config.streamlit_port),
             "--server.address", config.host, "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none"]
+            "--server.fileWatcherType", "none", *STREAMLIT_PRODUCT_FLAGS]
 
 
 def wait_until_ready(url: str, deadline: float, alive: Callable[[], bool]) -> bool:

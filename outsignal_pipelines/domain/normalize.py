@@ -15,6 +15,8 @@ import idna
 import phonenumbers
 import pycountry
 
+from outsignal_pipelines.domain.untrusted_text import is_spreadsheet_formula  # noqa: F401  (its home is untrusted_text)
+
 
 class InvalidValue(ValueError):
     """A present value that cannot be normalised; the message says why, for a rejects file."""
@@ -32,14 +34,6 @@ def clean_text(value: object) -> str | None:
     text = _CONTROL.sub("", text)
     text = _WS.sub(" ", text).strip()
     return text or None
-
-
-_FORMULA = re.compile(r"^\s*(=|[+\-@]\s*[A-Za-z_][A-Za-z0-9_.]*\s*\()")
-
-
-def is_spreadsheet_formula(value: str | None) -> bool:
-    """True for cells a spreadsheet would execute (=HYPERLINK(...), +cmd(...), @SUM(...))."""
-    return bool(value) and bool(_FORMULA.match(value))
 
 
 # ---------------------------------------------------------------- domains and emails

@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from outsignal_pipelines import settings
+from outsignal_pipelines.domain.untrusted_text import spreadsheet_row
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.enrichment.waterfall import DEFAULT_VERIFIER
 from outsignal_pipelines.operations.lists import resolve_list
@@ -92,26 +93,25 @@ def exportable_gate(workspace: str, list_name: str) -> Gate:
     return gate
 
 
-def _safe(value: object) -> str:
-    """Spreadsheets execute cells starting with = + - @ (and tab/CR): neutralise them."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def export_file_name(list_name: str, when: date | None = None) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", list_name.lower()).strip("_") or "list"
     return f"{slug}_{(when or date.today()).isoformat()}.csv"
 
 
 def write_csv(rows: pl.DataFrame, path: Path, columns: tuple[str, ...]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        for row in rows.select(columns).iter_rows():
-            writer.writerow([_safe(v) for v in row])
+    """Write the file, or refuse with what went wrong (a full disk, a folder we may not write to)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(spreadsheet_row(columns))
+            for row in rows.select(columns).iter_rows():
+                writer.writerow(spreadsheet_row(row))
+    except OSError as exc:
+        if path.is_file():
+            path.unlink(missing_ok=True)  # no half-written export left behind
+        reason = exc.strerror or type(exc).__name__
+        raise OperationError(f"could not write the export to {path}: {reason.lower()}") from None
 
 
 def export_csv(workspace: str, list_name: str, out: str | Path | None = None) -> dict:

@@ -25,6 +25,7 @@ from outsignal_pipelines.domain.identity import name_key
 from outsignal_pipelines.domain.lead_fields import map_headers
 from outsignal_pipelines.domain.industries import vertical_for_industry
 from outsignal_pipelines.domain.titles import normalise_title
+from outsignal_pipelines.domain.untrusted_text import spreadsheet_row
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.lists import add_members, ensure_list
 from outsignal_pipelines.operations.workspaces import get_workspace
@@ -158,7 +159,7 @@ def _normalise_row(row: list[str], header: list[str], mapping: dict[str, int]) -
         column = header[index] if index < len(header) else f"column {index + 1}"
         if len(value) > MAX_CELL_CHARS:
             raise norm.InvalidValue(f"{column!s} is {len(value):,} characters long (limit {MAX_CELL_CHARS:,})")
-        if norm.is_spreadsheet_formula(value):
+        if norm.is_spreadsheet_formula(norm.clean_text(value)):
             raise norm.InvalidValue(f"{column!s} contains a spreadsheet formula ({value[:40]!r})")
 
     def labelled(key: str, fn: Callable[[str | None], Any]) -> Any:
@@ -232,9 +233,20 @@ def _normalise_row(row: list[str], header: list[str], mapping: dict[str, int]) -
             "website": f"https://{domain}",
             "linkedin_url": company_linkedin,
         }
+    _refuse_formulas(person, company)
     unmapped = {"industry": industry_raw if industry_raw and vertical is None else None,
                 "title": title if seniority == "Unknown" else None}
     return {"person": person, "company": company, "dropped": dropped, "unmapped": unmapped}
+
+
+def _refuse_formulas(person: dict[str, Any], company: dict[str, Any] | None) -> None:
+    """The formula rule once more on what would be stored: normalising (trimming punctuation, dropping
+    a legal suffix) can turn a harmless cell into one that starts with = + - @."""
+    for fields in (person, company or {}):
+        for field, value in fields.items():
+            if isinstance(value, str) and norm.is_spreadsheet_formula(value):
+                raise norm.InvalidValue(f"{field.replace('_', ' ')} would be stored as a spreadsheet formula "
+                                        f"({value[:40]!r})")
 
 
 # ------------------------------------------------------------------ merging
@@ -337,11 +349,11 @@ def _write_rejects(rejects: list[_Reject], header: list[str], source: Path) -> s
     path = folder / f"{source.stem}-rejects-{stamp}.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["line", "reason", *header])
+        # Cells are written as given, except that formulas are made inert, in the header too (a
+        # client's column names) and in the reasons (which quote the cells).
+        writer.writerow(spreadsheet_row(["line", "reason", *header]))
         for reject in rejects:
-            # Cells are written as given, except that formulas are neutralised for spreadsheet safety.
-            safe = ["'" + v if v and v[0] in "=+-@" else v for v in reject.values]
-            writer.writerow([reject.line, reject.reason, *safe])
+            writer.writerow([reject.line, *spreadsheet_row([reject.reason, *reject.values])])
     return str(path)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from outsignal_pipelines import settings
 from outsignal_pipelines.clients import slack, smtp
+from outsignal_pipelines.domain.untrusted_text import slack_escape
 from outsignal_pipelines.clients.sandbox_inbox import SandboxInboxError, fetch_inbox
 from outsignal_pipelines.operations import OperationError, sign_in_links
 from outsignal_pipelines.store import connect, transaction
@@ -212,14 +213,19 @@ def settle(ids: list[int] | None = None, timeout: float = SETTLE_SECONDS) -> dic
 
 def notify(con, workspace: str, kind: str, text: str, subject: str, key: str | None = None) -> list[int]:
     """Queue a Slack message and an email to the workspace's notification addresses. `key` names the
-    event (e.g. `deploy:12:complete`): the same event notified twice is queued once."""
+    event (e.g. `deploy:12:complete`): the same event notified twice is queued once.
+
+    `text` and `subject` carry what clients typed (feedback, names), so for Slack they are escaped
+    (`<!channel>`, `<url|label>` arrive as plain text); callers may use *bold* but never Slack links.
+    The email gets them as typed: it is sent as plain text."""
     row = con.execute("SELECT notification_emails, name FROM workspaces WHERE slug = ?", [workspace]).fetchall()
     emails = json.loads(row[0][0] or "[]") if row else []
     name = row[0][1] if row else workspace
+    slack_text, slack_subject = slack_escape(text), slack_escape(subject)
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": subject[:150]}},
-              {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-              {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Workspace: *{name}*"}]}]
-    ids = [enqueue(con, kind, "slack", {"text": f"{subject}\n{text}", "blocks": blocks}, workspace,
+              {"type": "section", "text": {"type": "mrkdwn", "text": slack_text}},
+              {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Workspace: *{slack_escape(name)}*"}]}]
+    ids = [enqueue(con, kind, "slack", {"text": f"{slack_subject}\n{slack_text}", "blocks": blocks}, workspace,
                    f"{key}:slack" if key else None)]
     if emails:
         ids.append(enqueue(con, kind, "email", {"to": emails, "subject": subject, "text": text}, workspace,

@@ -22,6 +22,19 @@ def require(session_token: str | None) -> PortalSession:
     return identity
 
 
+def masthead(session_token: str | None) -> dict[str, str | None]:
+    """What the top of the portal names: the agency (OUTSIGNAL_AGENCY_NAME) and, once signed in, the
+    client's workspace."""
+    from outsignal_pipelines import settings
+    from outsignal_pipelines.operations.workspaces import get_workspace
+
+    identity = session(session_token)
+    workspace = None
+    if identity is not None and not identity.is_admin:
+        workspace = get_workspace(identity.workspace).name
+    return {"agency": settings.agency_name(), "workspace": workspace}
+
+
 def lists_for_review(session_token: str) -> list[dict[str, Any]]:
     from outsignal_pipelines.operations.list_quality import list_summary
     from outsignal_pipelines.operations.scoring import list_scores

@@ -8,6 +8,7 @@ import streamlit as st
 
 from outsignal_pipelines.operations.agent_runs import agent_runs
 from outsignal_pipelines.operations.workspaces import list_workspaces
+from streamlit_portal.services.plain import md_escape, quoted
 
 st.title("Agent runs")
 workspaces = {"All": None} | {w.name: w.slug for w in list_workspaces()}
@@ -22,12 +23,13 @@ if not runs:
 st.caption(f"{len(runs)} runs (newest first)")
 for run in runs:
     steps = json.loads(run["steps"]) if run["steps"] else []
-    icon = {"complete": "✅", "failed": "❌", "running": "⏳"}.get(run["status"], "•")
+    icon = {"complete": ":material/check_circle:", "failed": ":material/error:",
+            "running": ":material/hourglass_top:"}.get(run["status"], ":material/radio_button_unchecked:")
     with st.expander(f"{icon} #{run['id']} · {run['triggered_by']} · {run['workspace_slug'] or '—'} · "
-                     f"{run['message']}"):
-        st.markdown(f"**Reply:** {run['reply'] or ''}")
+                     f"{md_escape(run['message'])}"):
+        quoted("Reply", run["reply"] or "—", ":material/smart_toy:")  # may quote leads or client feedback
         st.caption(f"{run['created_at']:%Y-%m-%d %H:%M:%S} · {run['duration_ms'] or 0} ms · ${run['cost_usd'] or 0:.4f}")
         if run["error"]:
-            st.error(run["error"])
+            st.error(md_escape(run["error"]))
         for step in steps:
             st.code(json.dumps({"tool": step["tool"], "args": step["args"]}, default=str), language="json")

@@ -9,6 +9,7 @@ from outsignal_pipelines.domain.copy_linter import KNOWN_TOKENS, preview
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.review import campaigns, list_drafts, save_step, send_campaign_to_review
 from outsignal_pipelines.operations.workspaces import list_workspaces
+from streamlit_portal.services.plain import md_escape, quoted
 
 st.title("Campaign copy")
 if flash := st.session_state.pop("copy_flash", None):
@@ -20,8 +21,9 @@ if not workspaces:
 workspace = workspaces[st.selectbox("Workspace", list(workspaces), key="copy_workspace")]
 existing = campaigns(workspace)
 names = [c["campaign"] for c in existing]
-choice = st.selectbox("Campaign", ["➕ New campaign…", *names], key=f"copy_campaign_{workspace}")
-campaign = st.text_input("Campaign name", key=f"copy_new_{workspace}") if choice == "➕ New campaign…" else choice
+NEW = "New campaign…"
+choice = st.selectbox("Campaign", [NEW, *names], key=f"copy_campaign_{workspace}")
+campaign = st.text_input("Campaign name", key=f"copy_new_{workspace}") if choice == NEW else choice
 if not campaign:
     st.info("Name the campaign to write its first step.")
     st.stop()
@@ -35,7 +37,7 @@ for draft in drafts:
         st.markdown(f"**Step {draft.step}** · `{draft.status}` · v{draft.version}"
                     + (f" · wait {draft.wait_days} day(s)" if draft.step > 1 else ""))
         if draft.feedback:
-            st.warning(f"Client feedback: {draft.feedback}")
+            quoted("Client feedback", draft.feedback, ":material/feedback:")
         editable = draft.status in ("draft", "rejected")
         with st.form(f"step_{workspace}_{campaign}_{draft.step}"):
             subject = st.text_input("Subject", draft.subject or "", disabled=not editable,
@@ -57,7 +59,7 @@ for draft in drafts:
         if not findings:
             st.success("Copy passes every rule.")
         with st.expander("Preview with a sample lead"):
-            st.markdown(f"**{preview(draft.subject or '')}**")
+            st.markdown(f"**{md_escape(preview(draft.subject or ''))}**")
             st.text(preview(draft.body))
 
 if status in ("draft", "mixed") or not drafts:
@@ -81,7 +83,7 @@ if drafts and status == "draft":
         except OperationError as exc:
             st.error(str(exc))
         else:
-            st.session_state["copy_flash"] = f"{campaign!r} is now in the client's review"
+            st.session_state["copy_flash"] = f"{md_escape(campaign)} is now in the client's review"
             st.rerun()
 elif status == "review":
     st.info("Waiting for the client's decision in the portal.")

@@ -1,5 +1,8 @@
 """What the product sent: the sandbox's SMTP and Slack sinks in demo mode (click a magic link here),
-and the notification outbox with delivery status in any mode."""
+and the notification outbox with delivery status in any mode.
+
+Messages carry what clients typed, so they are shown as plain text; only links to our own portal
+become buttons."""
 
 from __future__ import annotations
 
@@ -9,7 +12,9 @@ import polars as pl
 import streamlit as st
 
 from outsignal_pipelines.operations import OperationError
+from outsignal_pipelines.operations.auth import portal_base_url
 from outsignal_pipelines.operations.notifications import outbox, sandbox_inbox
+from streamlit_portal.services.plain import md_escape
 
 st.title("Sandbox inbox")
 try:
@@ -25,13 +30,16 @@ else:
         st.subheader(f"Email ({len(received['emails'])})")
         for mail in reversed(received["emails"]):
             with st.container(border=True):
-                st.markdown(f"**{mail['subject']}** → {', '.join(mail['to'])}")
-                text = re.sub(r"(https?://\S+)", r"[\1](\1)", mail["text"])
-                st.markdown(text)
+                st.markdown(f"**{md_escape(mail['subject'])}** → {md_escape(', '.join(mail['to']))}")
+                st.text(mail["text"])
+                for url in re.findall(r"https?://\S+", mail["text"]):
+                    if url.startswith(f"{portal_base_url()}/portal?"):
+                        st.link_button("Open this link", url, icon=":material/open_in_new:")
     with right:
         st.subheader(f"Slack ({len(received['slack'])})")
         for message in reversed(received["slack"]):
-            st.info(message["text"])
+            with st.container(border=True):
+                st.text(message["text"])
 
 rows = outbox()
 st.subheader("Outbox")

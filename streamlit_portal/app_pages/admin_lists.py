@@ -19,10 +19,12 @@ from outsignal_pipelines.operations.review import approvals, rework_list, send_l
 from outsignal_pipelines.operations.scoring import list_scores, score_distribution
 from outsignal_pipelines.operations.workspaces import list_workspaces
 from streamlit_portal.services.list_actions import import_panel, manage_panel, score_button
+from streamlit_portal.services.plain import md_escape, quoted
 from streamlit_portal.services.runs import deploy, run_with_progress
+from streamlit_portal.services.tables import readable
 
-BAND_MARK = {"green": "🟢", "amber": "🟠", "grey": "⚪", "unscored": "·"}
-BAND_LABEL = {b: f"{BAND_MARK[b]} {label}" for b, label in BAND_RANGES.items()}
+BAND_COLOR = {"green": "green", "amber": "orange", "grey": "gray", "unscored": "gray"}
+BAND_LABEL = {b: f":{BAND_COLOR[b]}[:material/circle:] {label}" for b, label in BAND_RANGES.items()}  # Markdown
 
 st.title("Lists")
 if flash := st.session_state.pop("lists_flash", None):
@@ -49,7 +51,7 @@ def enrich_button(workspace: str, list_name: str, list_id: str) -> None:
         if request is not None and request.status == "complete":
             s = request.summary
             st.session_state["lists_flash"] = (
-                f"Enriched {list_name}: {s.get('emails_found', 0)} emails found, {s.get('verified_valid', 0)} verified "
+                f"Enriched {md_escape(list_name)}: {s.get('emails_found', 0)} emails found, {s.get('verified_valid', 0)} verified "
                 f"valid; {s.get('paid_calls', 0)} paid calls (${s.get('cost_usd', 0):.2f}), "
                 f"{s.get('skipped_by_dedup', 0)} answers reused from the ledger. Dagster run {request.dagster_run_id}.")
             st.rerun()
@@ -97,7 +99,7 @@ def review_panel(row: dict) -> None:
             except OperationError as exc:
                 st.error(str(exc))
             else:
-                st.session_state["lists_flash"] = f"{row['list_name']!r} is now pending the client's review"
+                st.session_state["lists_flash"] = f"{md_escape(row['list_name'])} is now pending the client's review"
                 st.rerun()
     elif status == "pending_review":
         st.info("Waiting for the client's decision in the portal.")
@@ -126,13 +128,17 @@ def review_panel(row: dict) -> None:
                      hide_index=True, width="stretch", key=f"deploys_{list_id}")
     history = approvals(row["workspace_slug"], list_id)
     for decision in history[-3:]:
-        note = f" — “{decision['feedback']}”" if decision["feedback"] else ""
-        st.caption(f"{decision['created_at']:%Y-%m-%d %H:%M} {decision['approver_email']} {decision['decision']}{note}")
+        line = f"{decision['created_at']:%Y-%m-%d %H:%M} {md_escape(decision['approver_email'])} {decision['decision']}"
+        if decision["feedback"]:
+            quoted(line, decision["feedback"], ":material/feedback:")  # the client's words, shown as typed
+        else:
+            st.caption(line)
 
 
 for row in stats:
     with st.container(border=True):
-        st.markdown(f"**{row['list_name']}** · {row['workspace_slug']} · `{row['status']}` · {row['members']:,} members")
+        st.markdown(f"**{md_escape(row['list_name'])}** · {row['workspace_slug']} · `{row['status']}` · "
+                    f"{row['members']:,} members")
         enrich_col, score_col = st.columns(2)
         with enrich_col:
             enrich_button(row["workspace_slug"], row["list_name"], row["list_id"])
@@ -151,7 +157,7 @@ for row in stats:
                          y_label="share of members")
         bands, histogram = score_distribution(row["list_id"], row["workspace_slug"])
         with right:
-            st.caption("ICP score distribution · " + " · ".join(f"{BAND_LABEL[b]}: {n}" for b, n in bands.items()))
+            st.caption("ICP score distribution · " + " · ".join(f"{BAND_LABEL[b]}: {bands[b]}" for b in BAND_RANGES))
             if bands["unscored"]:
                 st.caption(f"{bands['unscored']} members not scored yet")
             if bands["unscored"] == row["members"]:
@@ -177,9 +183,8 @@ for row in stats:
                     "error": r.error} for r in runs]), hide_index=True, width="stretch", key=f"runs_{row['list_id']}")
         with st.expander("Members by ICP score"):
             scores = list_scores(row["list_id"], row["workspace_slug"], limit=200)
-            scores = scores.with_columns(pl.col("band").replace_strict(BAND_LABEL, return_dtype=pl.String))
-            st.dataframe(scores.select("band", "score", "name", "job_title", "company_name", "email_status",
-                                       "confidence", "scorer", "reasoning"),
+            scores = scores.with_columns(pl.col("band").replace_strict(BAND_RANGES, return_dtype=pl.String))
+            st.dataframe(readable(scores, ["band", "score", "name", "job_title", "company_name", "email_status",
+                                           "confidence", "scorer", "reasoning"], {"score": "Not scored"}),
                          hide_index=True, width="stretch", key=f"scores_{row['list_id']}",
-                         column_config={"reasoning": st.column_config.TextColumn("reasoning", width="large",
-                                                                                 help="Why this score")})
+                         column_config={"Why this score": st.column_config.TextColumn(width="large")})

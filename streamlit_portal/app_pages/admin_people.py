@@ -10,6 +10,7 @@ from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.lists import add_people, add_search_results, create_list, list_lists
 from outsignal_pipelines.operations.search import ENRICHMENT_STATUSES, PeopleQuery, freshness, search_people
 from outsignal_pipelines.operations.workspaces import list_workspaces
+from streamlit_portal.services.plain import md_escape
 
 st.title("People")
 
@@ -78,17 +79,17 @@ if workspace is None:
     st.stop()
 with st.container(border=True):
     st.markdown(f"**Add to a list** · {len(selected_ids)} selected on this page · {result.total:,} matching")
-    target = st.selectbox("List", ["➕ New list…", *list_names], key="people_target_list")
-    new_name = st.text_input("New list name", key="people_new_list") if target == "➕ New list…" else None
+    target = st.selectbox("List", ["New list…", *list_names], key="people_target_list")
+    new_name = st.text_input("New list name", key="people_new_list") if target == "New list…" else None
     col1, col2 = st.columns(2)
     add_selected = col1.button(f"Add {len(selected_ids)} selected", key="people_add_selected",
                                disabled=not selected_ids)
     add_all = col2.button(f"Add all {result.total:,} matching", key="people_add_all")
     if add_selected or add_all:
         try:
-            name = target if target != "➕ New list…" else create_list(workspace, new_name or "")[0].name
+            name = target if target != "New list…" else create_list(workspace, new_name or "")[0].name
             outcome = add_people(workspace, name, selected_ids) if add_selected else add_search_results(workspace, name, query)
         except OperationError as exc:
             st.error(str(exc))
         else:
-            st.success(f"{outcome['added']} added to {name!r} ({outcome.get('already_on_list', 0)} were already on it)")
+            st.success(f"{outcome['added']} added to '{md_escape(name)}' ({outcome.get('already_on_list', 0)} were already on it)")

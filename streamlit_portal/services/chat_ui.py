@@ -68,5 +68,5 @@ def chat_dialog() -> None:
 
 def agent_shortcut() -> None:
     """The ⌘J button every admin page carries (Cmd+J on macOS, Ctrl+J elsewhere)."""
-    if st.sidebar.button("Ask the agent", key="open_agent", shortcut="Cmd+J", icon="💬", help="⌘J / Ctrl+J"):
+    if st.sidebar.button("Ask the agent", key="open_agent", shortcut="Cmd+J", icon=":material/chat:", help="⌘J / Ctrl+J"):
         chat_dialog()

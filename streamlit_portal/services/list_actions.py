@@ -9,6 +9,7 @@ from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.estimates import LLM_CALL_ESTIMATE_USD, scoring_estimate
 from outsignal_pipelines.operations.imports import import_upload
 from outsignal_pipelines.operations.lists import delete_list, rename_list
+from streamlit_portal.services.plain import md_escape
 from streamlit_portal.services.runs import run_with_progress
 
 
@@ -62,7 +63,7 @@ def score_button(row: dict) -> None:
         request = run_with_progress(row["workspace_slug"], "score", row["list_name"], {"force": force})
         if request is not None and request.status == "complete":
             st.session_state["lists_flash"] = (f"Scored {request.summary['scored']} members of "
-                                               f"{row['list_name']} with {request.summary['scorer']}.")
+                                               f"{md_escape(row['list_name'])} with {md_escape(request.summary['scorer'])}.")
             st.rerun()
 
 
@@ -80,7 +81,7 @@ def manage_panel(row: dict) -> None:
             except OperationError as exc:
                 st.error(str(exc), icon=":material/error:")
             else:
-                st.session_state["lists_flash"] = f"Renamed to {renamed.name}."
+                st.session_state["lists_flash"] = f"Renamed to {md_escape(renamed.name)}."
                 st.rerun()
         if not st.session_state.get(confirm_key):
             if st.button("Delete this list", key=f"delete_{list_id}", icon=":material/delete:"):

@@ -141,13 +141,7 @@ def test_unusable_phones_are_refused(raw):
         n.normalize_phone(raw, None)
 
 
-@pytest.mark.parametrize("value, formula", [
-    ('=HYPERLINK("http://evil.example","x")', True), ("=1+1", True), ("+cmd('calc')", True),
-    ("@SUM(A1:A2)", True), ("-2+3 (x)", False), ("+44 20 7946 0958", False), ("Jane", False),
-    ("@handle", False), ("", False),
-])
-def test_spreadsheet_formula_detection(value, formula):
-    assert n.is_spreadsheet_formula(value) is formula
+# The spreadsheet-formula rule lives in domain/untrusted_text.py (tests/domain/test_untrusted_text.py).
 
 
 def test_clean_text_strips_control_and_zero_width_characters():

@@ -187,7 +187,7 @@ def test_the_whole_loop(product):
         # The admin sees the Slack and email notifications, then deploys.
         _nav(admin, "Lists", "Lists")
         _nav(admin, "Sandbox inbox", "Sandbox inbox")
-        expect(admin.get_by_text("approved the list E2E Q1").first).to_be_visible()  # the Slack message
+        expect(admin.get_by_text("approved the list *E2E Q1*").first).to_be_visible()  # the Slack message, as sent
         expect(admin.get_by_text("Lead list approved: E2E Q1", exact=True).first).to_be_visible()  # the email
         expect(admin.get_by_text("Campaign copy approved: E2E Q1", exact=True).first).to_be_visible()
         _shot(admin, "06_notifications")

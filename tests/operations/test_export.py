@@ -62,3 +62,24 @@ def test_csv_cells_that_a_spreadsheet_would_execute_are_neutralised(workspace, t
 
 def test_export_file_name():
     assert export_file_name("Rise Q1 / 'CTOs'", date(2026, 11, 25)) == "rise_q1_ctos_2026-11-25.csv"
+
+
+@pytest.mark.parametrize("value", ["+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "\u200b=HYPERLINK(\"http://x\")",
+                                   "\ufeff=1+1", "\x01@SUM(A1)", " =1+1", "\r=1+1"])
+def test_formulas_behind_invisible_characters_are_written_inert(workspace, tmp_path, value):
+    _people([{"email": "a@acme.io", "status": "valid", "company": value, "first_name": value}])
+    result = export_csv("acme", "Gate", tmp_path / "x.csv")
+    row = next(csv.DictReader(open(result["file"], encoding="utf-8", newline="")))
+    assert row["company_name"] == "'" + value and row["first_name"] == "'" + value
+
+
+def test_numeric_columns_stay_numbers(workspace, tmp_path):
+    _people([{"email": "a@acme.io", "status": "valid"}])
+    with transaction() as con:
+        con.execute("INSERT INTO icp_scores (person_id, workspace_slug, score, reasoning, scorer) "
+                    "SELECT id, 'acme', 0, '-2 seats left', 'rules' FROM people")
+        con.execute("INSERT INTO companies (domain, headcount) VALUES ('acme.io', -5)")  # a bad number, still a number
+        con.execute("UPDATE people SET company_domain = 'acme.io'")
+    row = next(csv.DictReader(open(export_csv("acme", "Gate", tmp_path / "x.csv")["file"], encoding="utf-8")))
+    assert (row["icp_score"], row["company_headcount"]) == ("0", "-5")
+    assert row["icp_reasoning"] == "'-2 seats left"      # text that starts with - is text

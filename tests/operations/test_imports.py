@@ -213,3 +213,42 @@ def test_apollo_industry_becomes_a_vertical_and_the_company_industry(workspace, 
     assert result.industries_unmapped == 1 and result.titles_unmapped == 1
     assert any("Widget Whittling" in w for w in result.warnings)
     assert any("Wizard of Light" in w for w in result.warnings)
+
+
+EVIL_CELLS = [
+    "+cmd|' /C calc'!A0",                        # DDE, no parentheses
+    "-2+3+cmd|' /C calc'!A0",                    # arithmetic in front of DDE
+    "\t=HYPERLINK(\"http://evil.example\",\"x\")",  # behind a tab
+    "\u200b=HYPERLINK(\"http://evil.example\")",    # behind a zero-width space
+    "\x07=1+1",                                     # behind a control character
+    "\ufeff@SUM(A1:A2)",                            # behind a BOM
+]
+
+
+def _inert(cell: str) -> bool:
+    """A cell a spreadsheet shows rather than runs: its first visible character is no formula trigger."""
+    from outsignal_pipelines.domain.untrusted_text import _visible_start
+
+    return not cell or (cell[0] not in "\t\r\n" and _visible_start(cell)[:1] not in "=+-@") or cell[0] == "'"
+
+
+@pytest.mark.parametrize("evil", EVIL_CELLS)
+def test_formulas_behind_invisible_characters_are_neither_stored_nor_written_live(workspace, tmp_path, evil):
+    header = ["Email", "First Name", "Last Name", "Title", "Company", '=HYPERLINK("http://evil.example","col")']
+    rows = [["ok@acme.example", "Ok", "Person", "CTO", "Acme", "x"],
+            ["evil@acme.example", "Eve", "Hacker", evil, "Acme", "x"],
+            ["comp@acme.example", "Co", "Mpany", "CTO", ", =HYPERLINK(\"http://evil.example\")", "x"]]
+    result = import_leads(_write(tmp_path / "evil.csv", header, rows), workspace)
+    stored = query_df("SELECT * FROM people")
+    assert stored["email"].to_list() == ["ok@acme.example"]  # both hostile rows are refused, with reasons
+    from outsignal_pipelines.domain.untrusted_text import is_spreadsheet_formula
+
+    for value in [v for column in stored.columns for v in stored[column].to_list() if isinstance(v, str)]:
+        assert not is_spreadsheet_formula(value)
+    with open(result.rejects_file, newline="", encoding="utf-8") as handle:
+        written = list(csv.reader(handle))
+    assert written[0][-1] == "'" + header[-1]          # the client's column name is written inert too
+    assert {r[0] for r in written[1:]} == {"3", "4"}
+    assert "Title contains a spreadsheet formula" in written[1][1]
+    assert "company name would be stored as a spreadsheet formula" in written[2][1]
+    assert all(_inert(cell) for row in written for cell in row), written

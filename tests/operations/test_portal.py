@@ -171,3 +171,20 @@ def test_slack_and_smtp_down_lose_nothing_and_the_retry_delivers(seeded_store, s
     finally:
         controller.stop()
     assert approvals("rise")[0]["channel"] == "admin"
+
+
+def test_client_feedback_reaches_slack_as_plain_text(seeded_store, mail_and_slack):
+    """`<!channel>` would ping everyone and `<url|label>` would be a disguised link: the sink must get
+    them escaped, while the email keeps the feedback as typed."""
+    _ready_for_review()
+    hostile = "<!channel> see <https://evil.example|your invoice> & more"
+    decide_list(sign_in("client@rise.example", mail_and_slack), "rise.rise-q1", "rejected", hostile)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not (mail_and_slack["slack"] and mail_and_slack["emails"]):
+        time.sleep(0.05)
+    [message] = mail_and_slack["slack"]
+    escaped = "&lt;!channel&gt; see &lt;https://evil.example|your invoice&gt; &amp; more"
+    assert escaped in message["text"] and "<!channel>" not in message["text"]
+    mrkdwn = [b["text"]["text"] for b in message["blocks"] if b.get("text", {}).get("type") == "mrkdwn"]
+    assert any(escaped in t for t in mrkdwn) and not any("<" in t or ">" in t for t in mrkdwn)
+    assert any(hostile in m["text"] for m in mail_and_slack["emails"])

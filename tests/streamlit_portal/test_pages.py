@@ -102,12 +102,13 @@ def test_lists_page_shows_score_bands_and_reasons_after_scoring(seeded_store):
     report = score_list("rise", "Rise Q1")
     at.run()
     assert not at.exception
-    rise_caption = next(c.value for c in at.caption if "🟢 ≥70: " in c.value and "unscored: 0" in c.value)
-    assert f"🟢 ≥70: {report.distribution['green']}" in rise_caption
-    frames = [df.value for df in at.dataframe if "reasoning" in df.value.columns and (df.value["scorer"] == "rules").any()]
-    assert len(frames) == 1 and frames[0]["band"].iloc[0].startswith(("🟢", "🟠", "⚪"))
+    rise_caption = next(c.value for c in at.caption if "≥70: " in c.value and "unscored: 0" in c.value)
+    assert f":green[:material/circle:] ≥70: {report.distribution['green']}" in rise_caption
+    frames = [df.value for df in at.dataframe if "Why this score" in df.value.columns
+              and (df.value["Scorer"] == "rules").any()]
+    assert len(frames) == 1 and frames[0]["Fit"].iloc[0] in ("≥70", "40–69", "<40")
     top = frames[0].iloc[0]
-    assert top["score"] == frames[0]["score"].max() and top["reasoning"]
+    assert top["Fit score"] == frames[0]["Fit score"].max() and top["Why this score"]
 
 
 def test_settings_page_saves_a_valid_icp_and_refuses_a_bad_one(seeded_store):
@@ -351,7 +352,7 @@ def test_inbox_page_shows_the_sandbox_sinks_and_the_outbox(seeded_store, mail_an
     at.switch_page("app_pages/admin_inbox.py").run()
     assert not at.exception
     assert any(s.value.startswith("Slack (1)") for s in at.subheader)
-    assert any("Rise Q1 was approved" in i.value for i in at.info)
+    assert any("Rise Q1 was approved" in t.value for t in at.text)
     assert (at.dataframe[0].value["status"] == "sent").all()
     monkeypatch.delenv("OUTSIGNAL_SANDBOX_URL")
     at.run()
