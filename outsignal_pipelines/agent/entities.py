@@ -14,7 +14,7 @@ from outsignal_pipelines.operations.lists import list_lists
 from outsignal_pipelines.operations.workspaces import list_workspaces
 
 FUZZY_LIST = 86
-FUZZY_WORKSPACE = 88
+FUZZY_WORKSPACE = 90
 # Words too common to stand for a workspace on their own ("lime" may; "solutions" may not).
 _GENERIC = {"solutions", "recruitment", "group", "agency", "consulting", "partners", "media", "labs", "the", "and",
             "services", "digital", "marketing", "sales", "global", "ltd", "limited", "inc", "co"}
@@ -111,7 +111,8 @@ def mentions(low: str, known: Known, focus: str | None) -> list[Mention]:
         if len(alias) < 5:
             continue
         for start, end in _windows(low, len(alias.split())):
-            if _free(taken, start, end) and fuzz.ratio(low[start:end], alias) >= FUZZY_WORKSPACE:
+            window = low[start:end]
+            if _free(taken, start, end) and window[:1] == alias[:1] and fuzz.ratio(window, alias) >= FUZZY_WORKSPACE:
                 found.append(Mention("workspace", slug, slug, start, end, False))
                 taken.append((start, end))
     return sorted(found, key=lambda m: m.start)

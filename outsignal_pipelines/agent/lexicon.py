@@ -118,10 +118,16 @@ _KEEP = {"store", "scare", "scope", "shore", "core", "sore", "more", "some", "st
          "directory", "managing", "manage", "heading", "record", "report", "reports", "sport", "support"}
 
 
+_KEEP |= {"unverified", "unscored", "unenriched", "deployed", "verify", "verifying", "remove", "removed"}
+# Words of the vocabularies themselves ("real" of "real estate") are never "corrected" into another.
+VOCAB_WORDS = {w for phrase in [*SEARCH_WORDS, *FUNCTIONS, *SENIORITY_WORDS, *ROLES, *_COUNTRY_WORDS, *CITIES]
+               for w in re.findall(r"[a-z]+", phrase.lower())}
+
+
 @lru_cache(maxsize=4096)
 def correct(word: str) -> str:
     """A typo of a keyword ('enrcih', 'delte', 'verifed') → the keyword; any other word unchanged."""
-    if len(word) < 4 or word in KEYWORDS or word in _KEEP or not word.isalpha():
+    if len(word) < 5 or word in KEYWORDS or word in _KEEP or word in VOCAB_WORDS or not word.isalpha():
         return word
     match = process.extractOne(word, KEYWORDS, scorer=fuzz.ratio, score_cutoff=80)
     return match[0] if match else word

@@ -54,6 +54,10 @@ _V = {   # leading verbs → intent
 }
 
 
+_REFINE_STRIP = (r"only|just|now|what about|how about|and|also|same but|narrow(?: it)?(?: down)? to|filter(?: to| by| on)?|"
+                 r"limit(?: it)? to|but|instead|make it|same for|same in|ok now")
+
+
 def _starts(text: str, intent: str) -> bool:
     return re.match(rf"(?:{_V[intent]})\b", text) is not None
 
@@ -111,7 +115,15 @@ def _list_target(reading: Reading, conv: Conversation, known: Known, verb: str, 
             return None, _ask(f"Which list of {known.workspaces[ws]} should I {verb}: "
                               + " or ".join(o["label"].removeprefix("the list ") for o in options) + "?", conv, options)
     words = re.sub(rf"^(?:{_V.get(verb, verb)})\b", "", text).strip()
-    words = re.sub(r"\b(the|list|to|emailbison|email bison|as|csv|a|file|for|review|client|please|now)\b", " ", words).split()
+    words = re.sub(r"\b(the|list|to|emailbison|email bison|bison|as|csv|a|an|file|for|review|client|please|now|of|"
+                   r"deploy|deployment|status|what's|whats|what|is|it|again|too|against|icp|campaign|approval|"
+                   r"send|sent|with|my|our|current|latest|last)\b", " ", words).split()
+    if not words and conv.last_list:   # "export to csv", "deploy status": the list we were talking about
+        if " " not in text.strip():     # a bare verb: check rather than assume
+            option = {"label": conv.last_list["name"], "tool": tool, "args": {**conv.last_list, **extra}}
+            return None, _ask(f"{verb.capitalize()} {conv.last_list['name']}? Say yes, or name another list.", conv,
+                              [option])
+        return dict(conv.last_list), None
     if words:
         similar = [h for w in words if len(w) > 2 for h in lists_like(w, known, workspace)]
         similar = list(dict.fromkeys(similar))
@@ -176,6 +188,7 @@ def _understand(message: str, conv: Conversation, known: Known) -> Plan:
     if conv.pending and NEGATE.match(message):
         conv.pending = None
         return Plan(reply="Cancelled. Nothing was spent or changed.")
+    conv.pending = None   # a preview waits for the very next answer only; moving on drops it
     if conv.question and (answer := _answer_question(message, conv)):
         return answer
     if AFFIRM.match(message) and len(message.split()) <= 2:
@@ -237,7 +250,8 @@ def _understand(message: str, conv: Conversation, known: Known) -> Plan:
             return _ask(f"Which members should leave {target['name']}? e.g. \"remove the catch-all emails from "
                         f"{target['name']}\" or \"remove everyone scored below 40\"", conv)
         return Plan("remove_from_list", {**target, "search": condition})
-    if _starts(text, "delete") and (reading.lists() or re.search(r"\blist\b", text)) and not re.search(r"\bfrom\b", text):
+    if _starts(text, "delete") and (reading.lists() or re.search(r"\b(list|it|this|that)\b", text)) and \
+            not re.search(r"\bfrom\b", text):
         target, question = _list_target(reading, conv, known, "delete", workspace, "delete_list", {})
         return question or Plan("delete_list", target)
 
@@ -263,9 +277,9 @@ def _understand(message: str, conv: Conversation, known: Known) -> Plan:
         return Plan("add_to_list", {**target, "search": search})
 
     if _starts(text, "status") or re.search(r"\bdeploy(?:ment)? status\b|\b(?:did|has|is|was)\b.*\b(?:deploy|deployed|live)\b|"
-                                            r"\bhow did\b.*\bdeploy|\bwhere is\b.*\bdeploy", text):
+                                            r"\bhow did\b.*\bdeploy|\bwhere is\b.*\bdeploy|\bstatus of\b.*\bdeploy", text):
         if reading.lists() or conv.last_list:
-            target, question = _list_target(reading, conv, known, "check", workspace, "deploy_status", {})
+            target, question = _list_target(reading, conv, known, "status", workspace, "deploy_status", {})
             return question or Plan("deploy_status", target)
     if _starts(text, "review") and re.search(r"\b(review|client|approval|approve|portal|sign[- ]off)\b", text):
         target, question = _list_target(reading, conv, known, "send to review", workspace, "send_to_review", {})
@@ -301,7 +315,14 @@ def _understand(message: str, conv: Conversation, known: Known) -> Plan:
     if _starts(text, "count") or re.match(r"(?:do|does) @w\d+ have\b.*\bhow many", text):
         if re.search(r"\blists\b", text) and not reading.lists():
             return Plan("list_lists", {"workspace": workspace})
-        slots = search_slots(re.sub(rf"^(?:{_V['count']})\b", "", text), reading)
+        body = re.sub(rf"^(?:{_V['count']})\b", "", text)
+        if conv.last_list and not reading.lists() and re.search(r"\b(?:on|in) (?:it|this list|the list|that list)\b", body):
+            body = re.sub(r"\b(?:on|in) (?:it|this list|the list|that list)\b", " ", body)
+            slots = {"in_list": conv.last_list["name"], **search_slots(body, reading)}
+            workspace = conv.last_list["workspace"]
+            slots.pop("text", None)
+            return Plan("count_people", {"workspace": workspace, **slots})
+        slots = search_slots(body, reading)
         if list(slots) == ["text"] and re.fullmatch(r"[\w\s]*", slots["text"]) and \
                 set(slots["text"].split()) <= {"leads", "people", "contacts", "prospects", "we", "got", "have", "there"}:
             slots = {}
@@ -316,6 +337,12 @@ def _understand(message: str, conv: Conversation, known: Known) -> Plan:
                                         "workspace": workspace})
     if re.search(r"\blists\b", text) and not reading.lists() and not re.search(r"\b(add|remove|delete)\b", text):
         return Plan("list_lists", {"workspace": workspace})
+    if _starts(text, "show") and not reading.lists() and conv.last_list and \
+            re.fullmatch(rf"(?:{_V['show']})\s+(?:me\s+)?(?:it|this list|that list|the list|that one|this one)", text):
+        return Plan("show_list", dict(conv.last_list))
+    if _starts(text, "show") and reading.workspaces() and not reading.lists() and \
+            re.fullmatch(rf"(?:{_V['show']})\s+(?:me\s+)?@w\d+", text):
+        return _list_target(reading, conv, known, "show", workspace, "show_list", {})[1] or Plan(reply=NOT_UNDERSTOOD)
     if reading.lists() and (_starts(text, "show") or re.fullmatch(r"@l\d+", text)):
         rest = re.sub(rf"^(?:{_V['show']})\b", "", text)
         slots = search_slots(rest, reading)
@@ -325,10 +352,12 @@ def _understand(message: str, conv: Conversation, known: Known) -> Plan:
 
     if conv.last_search and _starts(text, "more") and len(text.split()) <= 3:
         return Plan("search_people", {**conv.last_search, "page": int(conv.last_search.get("page", 1)) + 1})
-    if conv.last_search and (_starts(text, "refine") or (not _starts(text, "search") and len(text.split()) <= 3)):
-        rest = re.sub(rf"^(?:{_V['refine']})\b", "", text).strip()
+    refining = _starts(text, "refine") or re.search(r"\b(only|just|now|also|and)\b", reading.lead)
+    if conv.last_search and (refining or not _starts(text, "search")):
+        rest = re.sub(rf"^(?:{_REFINE_STRIP})\b", "", text).strip()
         slots = search_slots(rest, reading)
-        if slots and list(slots) != ["text"]:
+        new_who = {"title_any", "seniorities"} & set(slots) and not refining
+        if slots and list(slots) != ["text"] and not new_who:
             merged = {k: v for k, v in conv.last_search.items() if k != "page"}
             merged.update(slots)
             merged["workspace"] = workspace

@@ -31,7 +31,7 @@ class Reading:
     mentions: list[entities.Mention] = field(default_factory=list)
     new_name: str | None = None                 # "rename X to Y" / "call it Y" → Y, as typed
     list_name: str | None = None                # "called Y" / "named Y" → Y, as typed
-    quoted_list: str | None = None              # an unknown list name a list verb points at
+    lead: str = ""                              # the fillers dropped ("just", "now", "and also")
 
     def mention(self, token: str) -> entities.Mention:
         return self.mentions[int(token[2:])]
@@ -49,10 +49,14 @@ def _clean_name(name: str) -> str:
 
 def read(message: str, known: entities.Known, focus: str | None) -> Reading:
     original = " ".join(message.replace("’", "'").split())
+    first = original.split(" ", 1)   # a typo in the leading verb ("renmae X to Y") before literal names are cut
+    if first and first[0].isalpha() and (fixed := lexicon.correct(first[0].lower())) != first[0].lower():
+        original = " ".join([fixed, *first[1:]])
     rest = original
     new_name = list_name = None
     # Literal names first, so a new name is never read as an existing list ("rename Abort 1 to Abort One").
-    if m := re.search(r"^(.*?\b(?:rename|re-name|renam|rnename)\b.+?)\s+(?:to|as|into)\s+(.+)$", rest, re.I):
+    if m := re.search(r"^(.*?\b(?:rename|re-name|change the name of|change the list name of)\b.+?)\s+(?:to|as|into)\s+(.+)$",
+                      rest, re.I):
         rest, new_name = m.group(1), _clean_name(m.group(2))
     elif m := re.search(r"\b(?:call|name|title)\s+(?:it|this|that|the list|this list|that list|the new list)\s+"
                         r"(?:as\s+)?(.+)$", rest, re.I):
@@ -82,8 +86,9 @@ def read(message: str, known: entities.Known, focus: str | None) -> Reading:
         words.append(_SHORT_TYPOS.get(bare) or lexicon.correct(bare))
     text = " ".join(words)
     text = re.sub(r"\s+([?,!])", r"\1", text)
-    text = _FILLERS.sub("", text).strip(" ?!.")
-    return Reading(original, text, found, new_name, list_name)
+    lead = m.group(0) if (m := _FILLERS.match(text)) else ""
+    text = text[len(lead):].strip(" ?!.")
+    return Reading(original, text, found, new_name, list_name, lead=lead)
 
 
 # ------------------------------------------------------------------ search slots
@@ -142,15 +147,9 @@ def search_slots(text: str, reading: Reading) -> dict[str, Any]:
     slots: dict[str, Any] = {}
     titles: list[str] = []
     seniorities: list[str] = []
-    for m in list(re.finditer(r"(?:who are |who're |that are |not |n't |excluding |except |minus |outside )"
-                              r"(?:already |yet )?(?:on|in|from)?\s*(?:the\s+)?(?:list\s+)?(@l\d+)(?:\s+list)?|"
-                              r"(?:not|aren't|arent|isn't|never been|haven't been)\s+(?:already |yet )?(?:on|in|added to)"
-                              r"\s+(?:the\s+)?(?:list\s+)?(@l\d+)", rest)):
-        token = m.group(1) or m.group(2)
-        if re.match(r"(?:who are |who're |that are )(?!not)", m.group(0)) and "not" not in m.group(0):
-            slots["in_list"] = reading.mention(token).name
-        else:
-            slots["not_in_list"] = reading.mention(token).name
+    for m in list(re.finditer(r"\b(?:not|n't|excluding|exclude|except|minus|outside|without|aren't|arent|isn't|never)\b"
+                              r"[^@]{0,40}?(@l\d+)(?:\s+list)?", rest)):
+        slots["not_in_list"] = reading.mention(m.group(1)).name
         rest = _consume(rest, m)
     for m in list(re.finditer(r"(?:on|in|from|of|members of)\s+(?:the\s+)?(?:list\s+)?(@l\d+)(?:\s+list)?", rest)):
         slots.setdefault("in_list", reading.mention(m.group(1)).name)
@@ -188,7 +187,7 @@ def search_slots(text: str, reading: Reading) -> dict[str, Any]:
         function = m.group(1) or m.group(2)
         titles += [f"head of {w}" for w in lexicon.FUNCTIONS[function]]
         rest = _consume(rest, m)
-    for m in list(re.finditer(rf"\b({s})\s+(?:of|for|in charge of)\s+(?:the\s+)?({f})\b|\b({f})\s+({s})\b", rest)):
+    for m in list(re.finditer(rf"\b({s})\s+(?:(?:of|for|in charge of)\s+(?:the\s+)?)?({f})\b|\b({f})\s+({s})\b", rest)):
         level, function = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
         seniorities.append(lexicon.SENIORITY_WORDS[level])
         titles += [w for w in lexicon.FUNCTIONS[function] if w not in titles]
