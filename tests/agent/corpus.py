@@ -348,6 +348,52 @@ CONVERSATIONS: list[tuple[str | None, list[tuple]]] = [
     ]),
 ]
 
+# Written after the planner reached the bar, and kept as first written (see the report on issue 18).
+CONVERSATIONS += [
+    (R, [
+        ("Find me CMOs at ecommerce companies in the UK", "search_people",
+         S(title_any=["cmo", "chief marketing"], location="UK", verticals=["E-Commerce & Retail"])),
+        ("only the verified ones", "search_people",
+         S(title_any=["cmo", "chief marketing"], location="UK", verticals=["E-Commerce & Retail"], has_verified_email=True)),
+        ("add them to a list called UK Ecom CMOs", "add_to_list",
+         {"name": "UK Ecom CMOs", "workspace": R, "search": S(title_any=["cmo", "chief marketing"], location="UK",
+                                                               verticals=["E-Commerce & Retail"], has_verified_email=True)}),
+        ("how many people are on it", "count_people", S(in_list="UK Ecom CMOs")),
+        ("score it please", "score_list", {"name": "UK Ecom CMOs", "workspace": R}),
+        ("Search for heads of talent in staffing", "search_people", S(title_any=["head of talent"], verticals=REC)),
+        ("in Leeds", "search_people", S(title_any=["head of talent"], verticals=REC, location="Leeds")),
+        ("who is Noah Taylor", "find_person", {"name": "Noah Taylor", "workspace": R}),
+        ("whats the spend this week", "spend_summary", {"period": "this_week"}),
+        ("show me the lists", "list_lists", {"workspace": R}),
+        ("open Rise Q1", "show_list", {"name": "Rise Q1", "workspace": R}),
+        ("enrich it", "enrich_list", {"name": "Rise Q1", "workspace": R}),
+        ("yes go ahead", "enrich_list", {"name": "Rise Q1", "workspace": R, "confirm": True}),
+        ("send Rise Q1 for client approval", "send_to_review", {"workspace": R, "list_name": "Rise Q1"}),
+        ("find directors at companies with 1000+ employees in fintech", "search_people",
+         S(headcount_min=1000, seniorities=["Director"], verticals=FIN)),
+        ("find people with bounced emails on Mission Q1", "search_people", S(in_list="Mission Q1", email_status="invalid")),
+        ("remove the risky ones from Mission Q1", "remove_from_list",
+         {"name": "Mission Q1", "workspace": R, "search": {"email_status": "risky"}}),
+        ("how many catch-all emails are on Mission Q1", "count_people", S(in_list="Mission Q1", email_status="catch_all")),
+        ("swtich to lime recruitment", "set_workspace", {"workspace": L}),
+        ("find recruitment directors in london", "search_people",
+         S(L, title_any=["recruitment"], seniorities=["Director"], location="London")),
+        ("find cfos in saas with a verified email and an icp score over 60", "search_people",
+         S(L, min_icp_score=60, has_verified_email=True, title_any=CFO, verticals=SAAS)),
+        ("export Lime Hiring Managers to csv", "export_list", {"name": "Lime Hiring Managers", "workspace": L, "to": "csv"}),
+        ("deploy Lime Hiring Managers", "deploy", {"workspace": L, "list_name": "Lime Hiring Managers"}),
+        ("has it been deployed?", "deploy_status", {"name": "Lime Hiring Managers", "workspace": L}),
+        ("delete the Lime Hiring Managers list", "delete_list", {"name": "Lime Hiring Managers", "workspace": L}),
+        ("no", None, None),
+        ("rename Lime Hiring Managers to Lime HMs", "rename_list",
+         {"name": "Lime Hiring Managers", "workspace": L, "new_name": "Lime HMs"}),
+        ("find founders in the netherlands", "search_people", S(L, title_any=["founder"], location="Netherlands")),
+        ("what did we spend in the last 7 days", "spend_summary", {"period": "last_7_days"}),
+        ("how many vps of marketing in saas", "count_people", S(L, title_any=["marketing"], seniorities=["VP"],
+                                                                  verticals=SAAS)),
+    ]),
+]
+
 
 def count() -> int:
     return sum(len(turns) for _, turns in CONVERSATIONS)
