@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from outsignal_pipelines.operations.lists import list_lists
-from outsignal_pipelines.operations.workspaces import list_workspaces
+from outsignal_pipelines.operations.lists import names_in_use
 
 FUZZY_LIST = 86
 FUZZY_WORKSPACE = 90
@@ -39,7 +38,8 @@ class Known:
 
     @classmethod
     def load(cls) -> Known:
-        return cls({w.slug: w.name for w in list_workspaces()}, [(t.name, t.workspace_slug) for t in list_lists()])
+        workspaces, lists = names_in_use()
+        return cls(workspaces, lists)
 
     def workspace_aliases(self) -> list[tuple[str, str]]:
         """(alias, slug): the slug, the name, the name with dashes, and a distinctive first word."""

@@ -99,7 +99,7 @@ def render_chat(key: str) -> None:
             current = names_by_slug.get(conv.workspace or "")
             st.session_state[picker_key] = current if current in names else None
             st.session_state[shown_key] = st.session_state[picker_key]
-            st.selectbox("Workspace in focus", names, key=picker_key, placeholder="Choose a workspace",
+            st.selectbox("Workspace", names, key=picker_key, placeholder="Choose a workspace",
                          help="The chat works in this workspace. Switch here, or say \"switch to Lime\".")
         model = settings.llm_model()
         st.caption(f"Planner: {'LLM ' + model if model else 'offline (no LLM configured)'}")
