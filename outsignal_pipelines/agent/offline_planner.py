@@ -70,6 +70,13 @@ class Plan:
     outcome: str = "complete"          # or "not_understood"
 
 
+def _args(tool: str, name: str, workspace: str | None, extra: dict[str, Any]) -> dict[str, Any]:
+    """A list tool's arguments: review and deploy name the list `list_name`, the others `name`."""
+    if tool in ("send_to_review", "deploy"):
+        return {"workspace": workspace, "list_name": name, **extra}
+    return {"name": name, "workspace": workspace, **extra}
+
+
 def _ask(question: str, conv: Conversation, options: list[dict[str, Any]] | None = None) -> Plan:
     conv.question = {"options": options} if options else None
     return Plan(reply=question)
@@ -94,7 +101,7 @@ def _list_target(reading: Reading, conv: Conversation, known: Known, verb: str, 
         hit = lists[0]
         if hit.others:   # the same name in several workspaces, none in focus
             options = [{"label": f"{hit.name} in {known.workspaces.get(w, w)}", "tool": tool,
-                        "args": {"name": n, "workspace": w, **extra}} for n, w in [(hit.name, hit.workspace), *hit.others]]
+                        "args": _args(tool, n, w, extra)} for n, w in [(hit.name, hit.workspace), *hit.others]]
             return None, _ask("Which one: " + " or ".join(o["label"] for o in options) + "?", conv, options)
         return {"name": hit.name, "workspace": hit.workspace}, None
     text = reading.text
@@ -105,7 +112,7 @@ def _list_target(reading: Reading, conv: Conversation, known: Known, verb: str, 
     if named:   # "enrich rise": a workspace where a list was expected
         ws = named[0].name
         candidates = known.lists_of(ws)
-        options = [{"label": f"the list {n}", "tool": tool, "args": {"name": n, "workspace": ws, **extra}}
+        options = [{"label": f"the list {n}", "tool": tool, "args": _args(tool, n, ws, extra)}
                    for n in candidates]
         if options:
             if verb == "show":
@@ -120,7 +127,7 @@ def _list_target(reading: Reading, conv: Conversation, known: Known, verb: str, 
                    r"send|sent|with|my|our|current|latest|last)\b", " ", words).split()
     if not words and conv.last_list:   # "export to csv", "deploy status": the list we were talking about
         if " " not in text.strip():     # a bare verb: check rather than assume
-            option = {"label": conv.last_list["name"], "tool": tool, "args": {**conv.last_list, **extra}}
+            option = {"label": conv.last_list["name"], "tool": tool, "args": _args(tool, conv.last_list["name"], conv.last_list["workspace"], extra)}
             return None, _ask(f"{verb.capitalize()} {conv.last_list['name']}? Say yes, or name another list.", conv,
                               [option])
         return dict(conv.last_list), None
@@ -128,12 +135,12 @@ def _list_target(reading: Reading, conv: Conversation, known: Known, verb: str, 
         similar = [h for w in words if len(w) > 2 for h in lists_like(w, known, workspace)]
         similar = list(dict.fromkeys(similar))
         if 1 < len(similar) <= 4:
-            options = [{"label": n, "tool": tool, "args": {"name": n, "workspace": w, **extra}} for n, w in similar]
+            options = [{"label": n, "tool": tool, "args": _args(tool, n, w, extra)} for n, w in similar]
             return None, _ask("Did you mean " + " or ".join(o["label"] for o in options) + "?", conv, options)
         if len(similar) == 1:
             n, w = similar[0]
             return None, _ask(f"Did you mean the list {n}?", conv,
-                              [{"label": n, "tool": tool, "args": {"name": n, "workspace": w, **extra}}])
+                              [{"label": n, "tool": tool, "args": _args(tool, n, w, extra)}])
         names = known.lists_of(workspace)
         where = known.workspaces.get(workspace or "", "this workspace")
         return None, _ask(f"I can't find a list called \"{' '.join(words)}\" in {where}. "
@@ -198,9 +205,9 @@ def _understand(message: str, conv: Conversation, known: Known) -> Plan:
     workspace = _focus(reading, conv)
     if _starts(text, "help"):
         return Plan(reply=HELP)
-    if (_starts(text, "focus") and reading.workspaces() and not reading.lists() and
-            re.fullmatch(rf"(?:{_V['focus']})\s+(?:the\s+)?(?:workspace\s+)?@w\d+(?:\s+workspace)?", text)) or \
-            re.fullmatch(r"(?:workspace\s+)?@w\d+(?:\s+workspace)?", text) and _answerable_focus(reading, known, conv):
+    said_switch = re.fullmatch(rf"(?:{_V['focus']})\s+(?:the\s+)?(?:workspace\s+)?@w\d+(?:\s+workspace)?", text)
+    bare_name = re.fullmatch(r"(?:workspace\s+)?@w\d+(?:\s+workspace)?", text)
+    if said_switch or (bare_name and _answerable_focus(reading, known)):
         return Plan("set_workspace", {"workspace": reading.workspaces()[0].name})
     if re.fullmatch(r"@w\d+", text):   # a bare workspace name that also starts lists' names
         return _list_target(reading, conv, known, "show", workspace, "show_list", {})[1] or Plan(reply=NOT_UNDERSTOOD)
@@ -373,7 +380,7 @@ def _understand(message: str, conv: Conversation, known: Known) -> Plan:
     return Plan(reply=NOT_UNDERSTOOD, outcome="not_understood")
 
 
-def _answerable_focus(reading: Reading, known: Known, conv: Conversation) -> bool:
+def _answerable_focus(reading: Reading, known: Known) -> bool:
     """A bare workspace name switches focus only when no list begins with it (else we ask)."""
     ws = reading.workspaces()[0].name
     return not known.lists_of(ws)

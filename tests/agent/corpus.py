@@ -270,6 +270,8 @@ CONVERSATIONS: list[tuple[str | None, list[tuple]]] = [
         ("the workspace", "list_lists", {"workspace": R}),
         ("score abort", ASK),
         ("Abort 2", "score_list", {"name": "Abort 2", "workspace": R}),
+        ("send abort to review", ASK),
+        ("Abort 1", "send_to_review", {"workspace": R, "list_name": "Abort 1"}),
         ("enrich Q9 Leads", ASK),
         ("help", None, None),
         ("what can you do", None, None),
