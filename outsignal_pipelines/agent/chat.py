@@ -34,6 +34,8 @@ def chat(message: str, conversation: Conversation | None = None, workspace: str 
     planner = f"llm:{model}" if model else "offline"
     calls: list[dict[str, Any]] = []
     cost = 0.0
+    if model and conv.pending and not token:
+        conv.pending = None   # a preview waits for the very next answer only, as in the offline planner
     try:
         if model:
             text, cost = llm_turn(message, conv, ctx, model, calls, completion, completion_kwargs or {})

@@ -7,6 +7,7 @@ the bottom however long the conversation gets. A CSV export comes back as a down
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -59,9 +60,14 @@ def _render_downloads(downloads: list[dict], key: str) -> None:
             st.caption(f"{item['file_name']} is no longer on the server; export it again.")
 
 
+def plain(text: str) -> str:
+    """Text shown as written: lead data in a reply (a job title with [a](link) or *stars*) is not markdown."""
+    return re.sub(r"([\\`*_{}\[\]<>()#+!|~$])", r"\\\1", text)
+
+
 def _render_entry(entry: dict, key: str) -> None:
     with st.chat_message(entry["role"]):
-        st.markdown(entry["content"])
+        st.markdown(plain(entry["content"]))
         _render_tables(entry.get("tables", []))
         _render_downloads(entry.get("downloads", []), key)
 

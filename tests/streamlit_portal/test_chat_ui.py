@@ -76,3 +76,10 @@ def test_export_to_csv_offers_a_download_not_a_server_path(seeded_store):
     assert "download it below" in reply and "/" not in reply
     [button] = at.get("download_button")
     assert button.proto.label.startswith("Download ") and button.proto.label.endswith(".csv")
+
+
+def test_lead_data_in_a_reply_is_shown_as_text_not_markdown():
+    from streamlit_portal.services.chat_ui import plain
+
+    shown = plain("Sophia Patel is [Win a prize](http://evil.example) at *Acme*_Ltd.")
+    assert "\\[Win a prize\\]\\(http://evil.example\\)" in shown and "\\*Acme\\*\\_Ltd" in shown
