@@ -23,15 +23,23 @@ def _record(name: str, arguments: dict[str, Any], result: dict[str, Any], starte
 
 
 def _make_handler(spec: tools.Tool):
+    from mcp.server.mcpserver.exceptions import ToolError
+
     """A function whose signature is the tool's schema, so the MCP server publishes the same JSON schema."""
     fields = spec.args.model_fields
 
     def handler(**kwargs: Any) -> str:
         started = time.monotonic()
         arguments = {k: v for k, v in kwargs.items() if v is not None}
-        ctx = tools.ToolContext(triggered_by="mcp", user_confirmed=bool(arguments.get("confirm")))
-        result = tools.call(spec.name, ctx, arguments)
+        # `confirm` alone never runs a paid action: the preview's confirmation_token must come back too.
+        ctx = tools.ToolContext(triggered_by="mcp")
+        try:
+            result = tools.call(spec.name, ctx, arguments)
+        except Exception as exc:  # noqa: BLE001 - recorded, then reported to the client as a tool error
+            result = {"error": f"{type(exc).__name__}: {exc}"}
         _record(spec.name, arguments, result, started)
+        if "error" in result:
+            raise ToolError(str(result["error"]))   # the client sees isError: true with the message
         return json.dumps(tools.trimmed(result, rows=50), default=str)
 
     params = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
@@ -49,8 +57,9 @@ def build_server():
 
     server = MCPServer("outsignal-leads")
     for spec in tools.REGISTRY.values():
-        description = spec.description + (" Spends money or acts outside: the first call returns a preview; call "
-                                           "again with confirm=true once the user agreed." if spec.spends else "")
+        description = spec.description + (
+            " Previews first: the first call returns the preview and a confirmation_token and changes nothing; "
+            "once the user agreed, call again with confirm=true and that confirmation_token." if spec.confirms else "")
         server.add_tool(_make_handler(spec), name=spec.name, description=description)
     return server
 

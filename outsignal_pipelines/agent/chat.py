@@ -27,18 +27,22 @@ def chat(message: str, conversation: Conversation | None = None, workspace: str 
     message = (message or "").strip()[:2000]
     started = time.monotonic()
     run_id = start_run(message, conv.workspace, triggered_by)
-    ctx = tools.ToolContext(workspace=conv.workspace, user_confirmed=bool(conv.pending and AFFIRM.match(message)),
-                            triggered_by=triggered_by)
+    # The user's "yes" hands the pending preview's token over; only that exact call can then run.
+    token = (conv.pending or {}).get("token") if conv.pending and AFFIRM.match(message) else None
+    ctx = tools.ToolContext(workspace=conv.workspace, confirmation_token=token, triggered_by=triggered_by)
     model = settings.llm_model()
     planner = f"llm:{model}" if model else "offline"
     calls: list[dict[str, Any]] = []
     cost = 0.0
+    if model and conv.pending and not token:
+        conv.pending = None   # a preview waits for the very next answer only, as in the offline planner
     try:
         if model:
             text, cost = llm_turn(message, conv, ctx, model, calls, completion, completion_kwargs or {})
+            status = "complete"
         else:
-            text = offline_turn(message, conv, ctx, calls)
-        status, error = "complete", None
+            text, status = offline_turn(message, conv, ctx, calls)
+        error = None
     except Exception as exc:  # noqa: BLE001 - the user gets a plain answer and the run records the failure
         text = f"Something went wrong: {exc}. Nothing else was changed; try again or rephrase."
         status, error = "failed", f"{type(exc).__name__}: {exc}"
@@ -47,4 +51,6 @@ def chat(message: str, conversation: Conversation | None = None, workspace: str 
     finish_run(run_id, text, calls, status, error, started, cost)
     tables = [{"tool": c["tool"], "rows": c["result"]["results"]} for c in calls
               if isinstance(c.get("result"), dict) and isinstance(c["result"].get("results"), list)]
-    return Reply(text, calls, run_id, planner, tables), conv
+    downloads = [c["result"]["download"] for c in calls
+                 if isinstance(c.get("result"), dict) and isinstance(c["result"].get("download"), dict)]
+    return Reply(text, calls, run_id, planner, tables, status, downloads), conv

@@ -12,9 +12,11 @@ from outsignal_pipelines.agent.conversation import Conversation, run_tool
 
 MAX_STEPS = 6
 SYSTEM = ("You are the Outsignal Leads Agent for an outbound agency. Use the tools to search people, build lists, "
-          "enrich, score, export and send lists to client review. The current workspace is {workspace}. Tools that "
-          "spend money return a preview first: show the estimate and ask the user; only call them with confirm=true "
-          "after the user said yes. Reply briefly in plain words; tables are shown to the user separately.")
+          "enrich, score, export and send lists to client review. The workspace in focus is {workspace}; when the user "
+          "names another, call set_workspace. Tools that spend money or delete return a preview first: show the "
+          "estimate and ask the user; only call them again with confirm=true after the user said yes (the user's yes "
+          "is what confirms; confirm alone runs nothing). Reply briefly in plain words and short tables, never raw "
+          "JSON; result rows are shown to the user separately.")
 
 Completion = Callable[..., Any]   # litellm.completion's shape; tests pass one that returns mock responses
 

@@ -4,7 +4,9 @@ diverge from each other or from the pages.
 
 Tools that spend money or act outside the product (enrich, LLM scoring, export to EmailBison) first
 answer with a preview — counts and an estimated cost — and run only when the user has confirmed it
-(`ctx.user_confirmed`, set by the conversation, never by the model itself)."""
+and a confirmation token; they run only when called again with `confirm` and that token
+(agent.confirmation: the user's "yes" in the chat, the client's second call in MCP, never the model
+alone). Deleting a list follows the same rule."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from outsignal_pipelines.operations import OperationError
 @dataclass
 class ToolContext:
     workspace: str | None = None
-    user_confirmed: bool = False
+    confirmation_token: str | None = None   # handed over by the user's "yes" to the pending preview
     triggered_by: str = "chat"
     on_progress: Callable[[int, int], None] | None = None  # a long run's progress, for a face that shows it
 
@@ -32,14 +34,15 @@ class Tool:
     args: type[BaseModel]
     run: Callable[[ToolContext, Any], dict[str, Any]]
     spends: bool = False
+    confirms: bool = False   # previews first and runs only when confirmed (every spending tool, and delete)
 
 
 REGISTRY: dict[str, Tool] = {}
 
 
-def tool(name: str, description: str, args: type[BaseModel], spends: bool = False):
+def tool(name: str, description: str, args: type[BaseModel], spends: bool = False, confirms: bool = False):
     def register(fn: Callable[[ToolContext, Any], dict[str, Any]]):
-        REGISTRY[name] = Tool(name, description, args, fn, spends)
+        REGISTRY[name] = Tool(name, description, args, fn, spends, spends or confirms)
         return fn
     return register
 
@@ -63,6 +66,12 @@ class SearchArgs(BaseModel):
     location: str | None = Field(None, description="Location contains, e.g. London")
     has_verified_email: bool | None = Field(None, description="Only people whose email verified valid")
     min_icp_score: int | None = Field(None, ge=0, le=100)
+    headcount_min: int | None = Field(None, ge=0, description="Company headcount at least")
+    headcount_max: int | None = Field(None, ge=0, description="Company headcount at most")
+    email_status: Literal["valid", "catch_all", "risky", "invalid", "unknown"] | None = None
+    company: str | None = Field(None, description="Company name contains")
+    in_list: str | None = Field(None, description="Only members of this list (name)")
+    not_in_list: str | None = Field(None, description="Only people not on this list (name)")
     page: int = Field(1, ge=1)
     page_size: int = Field(25, ge=1, le=200)
 
@@ -87,6 +96,19 @@ class AddArgs(ListArgs):
 
 class SpendArgs(ListArgs):
     confirm: bool = Field(False, description="Run it (only after the user confirmed the preview)")
+    confirmation_token: str | None = Field(None, description="The token the preview returned")
+
+
+class RemoveArgs(ListArgs):
+    search: SearchArgs = Field(description="Members matching this search leave the list, e.g. email_status catch_all")
+
+
+class SpendSummaryArgs(WorkspaceArgs):
+    period: Literal["today", "this_week", "this_month", "last_7_days", "last_30_days"] = "last_7_days"
+
+
+class PersonArgs(WorkspaceArgs):
+    name: str = Field(description="A person's name (or part of it)")
 
 
 class ExportArgs(SpendArgs):
@@ -101,12 +123,25 @@ class ReviewArgs(BaseModel):
 
 # ------------------------------------------------------------------ tools
 
+def _list_id(workspace: str | None, name: str | None) -> str | None:
+    from outsignal_pipelines.operations.lists import resolve_list
+
+    if not name:
+        return None
+    if not workspace:
+        raise OperationError("lists belong to a workspace: name the workspace too")
+    return resolve_list(workspace, name).id
+
+
 def _query(args: SearchArgs, workspace: str | None):
     from outsignal_pipelines.operations.search import PeopleQuery
 
     return PeopleQuery(text=args.text, workspace=workspace, verticals=args.verticals, seniorities=args.seniorities,
                        title_contains=args.title_contains, title_any=args.title_any, location=args.location,
                        has_verified_email=args.has_verified_email, min_icp_score=args.min_icp_score,
+                       headcount_min=args.headcount_min, headcount_max=args.headcount_max,
+                       email_status=args.email_status, company=args.company,
+                       in_list=_list_id(workspace, args.in_list), not_in_list=_list_id(workspace, args.not_in_list),
                        page=args.page, page_size=args.page_size, sort="icp" if workspace else "newest")
 
 
@@ -118,13 +153,22 @@ def search_people_tool(ctx: ToolContext, args: SearchArgs) -> dict[str, Any]:
     return {"total": page.total, "page": page.page, "pages": page.pages, "results": page.rows.to_dicts()}
 
 
-@tool("create_list", "Create a target list (returns the existing one if the name is taken).", ListArgs)
-def create_list_tool(ctx: ToolContext, args: ListArgs) -> dict[str, Any]:
-    from outsignal_pipelines.operations.lists import create_list
+class CreateArgs(ListArgs):
+    search: SearchArgs | None = Field(None, description="Optionally fill it with everyone matching this search")
 
-    target, created = create_list(_workspace(ctx, args.workspace), args.name)
-    return {"id": target.id, "name": target.name, "workspace": target.workspace_slug, "created": created,
-            "members": target.member_count}
+
+@tool("create_list", "Create a target list (returns the existing one if the name is taken), optionally filled "
+      "with a search's matches.", CreateArgs)
+def create_list_tool(ctx: ToolContext, args: CreateArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.lists import add_search_results, create_list
+
+    workspace = _workspace(ctx, args.workspace)
+    target, created = create_list(workspace, args.name)
+    out = {"id": target.id, "name": target.name, "workspace": target.workspace_slug, "created": created,
+           "members": target.member_count}
+    if args.search is not None:
+        out["added"] = add_search_results(workspace, target.name, _query(args.search, args.search.workspace or workspace))["added"]
+    return out
 
 
 @tool("list_lists", "The workspace's lists with status and member counts.", WorkspaceArgs)
@@ -165,10 +209,87 @@ def add_to_list_tool(ctx: ToolContext, args: AddArgs) -> dict[str, Any]:
     return add_people(workspace, args.name, args.person_ids)
 
 
-def _needs_confirmation(ctx: ToolContext, args: SpendArgs, preview: dict[str, Any]) -> dict[str, Any] | None:
-    if args.confirm and ctx.user_confirmed:
+@tool("count_people", "How many people match a search (same filters as search_people).", SearchArgs)
+def count_people_tool(ctx: ToolContext, args: SearchArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.search import search_people
+
+    page = search_people(_query(args.model_copy(update={"page": 1, "page_size": 1}), args.workspace or ctx.workspace))
+    return {"total": page.total, "workspace": args.workspace or ctx.workspace}
+
+
+@tool("find_person", "Who someone is: matching people with title, company, email status and ICP score.", PersonArgs)
+def find_person_tool(ctx: ToolContext, args: PersonArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.search import search_people
+
+    query = SearchArgs(text=args.name, workspace=args.workspace or ctx.workspace, page_size=5)
+    page = search_people(_query(query, query.workspace))
+    return {"total": page.total, "results": page.rows.to_dicts()}
+
+
+_PERIOD_DAYS = {"today": lambda d: 0, "this_week": lambda d: d.weekday(), "this_month": lambda d: d.day - 1,
+                "last_7_days": lambda d: 6, "last_30_days": lambda d: 29}
+
+
+@tool("spend_summary", "What paid providers cost over a period, per provider (all workspaces unless one is named).",
+      SpendSummaryArgs)
+def spend_summary_tool(ctx: ToolContext, args: SpendSummaryArgs) -> dict[str, Any]:
+    from datetime import date
+
+    from outsignal_pipelines.operations.spend import daily_spend
+
+    import polars as pl
+
+    frame = daily_spend(days=_PERIOD_DAYS[args.period](date.today()), workspace=args.workspace)
+    providers = [] if frame.is_empty() else frame.group_by("provider").agg(
+        pl.col("cost_usd").sum().round(4), pl.col("paid_calls").sum(), pl.col("calls").sum(),
+    ).sort("cost_usd", descending=True).to_dicts()
+    return {"period": args.period, "workspace": args.workspace, "total_usd": round(sum(p["cost_usd"] for p in providers), 4),
+            "paid_calls": sum(p["paid_calls"] for p in providers), "results": providers}
+
+
+@tool("delete_list", "Delete a list (its members stay in the database). Previews first; runs once confirmed.",
+      SpendArgs, confirms=True)
+def delete_list_tool(ctx: ToolContext, args: SpendArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.lists import delete_list, resolve_list
+
+    workspace = _workspace(ctx, args.workspace)
+    target = resolve_list(workspace, args.name)
+    if (pending := _needs_confirmation(ctx, "delete_list", args, workspace, {
+            "list": target.name, "members": target.member_count, "status": target.status,
+            "estimated_cost_usd": 0.0})) is not None:
+        return pending
+    return {"deleted": target.name, "workspace": workspace, "members": delete_list(workspace, target.name)}
+
+
+@tool("remove_from_list", "Remove the list's members who match a search (e.g. catch-all emails, score below 40).",
+      RemoveArgs)
+def remove_from_list_tool(ctx: ToolContext, args: RemoveArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.lists import remove_search_results
+
+    workspace = _workspace(ctx, args.workspace)
+    search = args.search.model_copy(update={"workspace": args.search.workspace or workspace})
+    return {"list": args.name, **remove_search_results(workspace, args.name, _query(search, search.workspace))}
+
+
+@tool("set_workspace", "Switch the workspace the conversation is about.", WorkspaceArgs)
+def set_workspace_tool(ctx: ToolContext, args: WorkspaceArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.workspaces import get_workspace
+
+    found = get_workspace(_workspace(ctx, args.workspace))
+    ctx.workspace = found.slug
+    return {"workspace": found.slug, "name": found.name}
+
+
+def _needs_confirmation(ctx: ToolContext, tool_name: str, args: BaseModel, workspace: str,
+                        preview: dict[str, Any]) -> dict[str, Any] | None:
+    """None when this exact call was previewed and confirmed; else the preview with a fresh token."""
+    from outsignal_pipelines.agent import confirmation
+
+    about = {**args.model_dump(), "workspace": workspace}
+    token = getattr(args, "confirmation_token", None) or ctx.confirmation_token
+    if getattr(args, "confirm", False) and confirmation.redeem(token, tool_name, about):
         return None
-    return {"requires_confirmation": True, **preview}
+    return {"requires_confirmation": True, **preview, "confirmation_token": confirmation.issue(tool_name, about)}
 
 
 def _ran(request) -> dict[str, Any]:
@@ -196,7 +317,7 @@ def enrich_list_tool(ctx: ToolContext, args: SpendArgs) -> dict[str, Any]:
 
     workspace = _workspace(ctx, args.workspace)
     estimate = enrichment_estimate(workspace, args.name)
-    if (pending := _needs_confirmation(ctx, args, estimate)) is not None:
+    if (pending := _needs_confirmation(ctx, "enrich_list", args, workspace, estimate)) is not None:
         return pending
     result = _run(ctx, workspace, "enrich", args.name, {})
     for key in ("people", "emails_found", "verified_valid", "paid_calls", "cost_usd", "skipped_by_dedup"):
@@ -211,7 +332,8 @@ def score_list_tool(ctx: ToolContext, args: SpendArgs) -> dict[str, Any]:
 
     workspace = _workspace(ctx, args.workspace)
     estimate = scoring_estimate(workspace, args.name)
-    if estimate["scorer"] != "rules" and (pending := _needs_confirmation(ctx, args, estimate)) is not None:
+    if estimate["scorer"] != "rules" and (
+            pending := _needs_confirmation(ctx, "score_list", args, workspace, estimate)) is not None:
         return pending
     return _run(ctx, workspace, "score", args.name, {})
 
@@ -227,11 +349,17 @@ def export_list_tool(ctx: ToolContext, args: ExportArgs) -> dict[str, Any]:
         return {"refused": True, "gate": gate,
                 "reason": f"{gate['needs_verification']} members have never been verified; enrich the list first "
                           f"(about ${gate['verify_cost_estimate_usd']:.2f})"}
-    if args.to == "emailbison" and (pending := _needs_confirmation(ctx, args, {
+    if args.to == "emailbison" and (pending := _needs_confirmation(ctx, "export_list", args, workspace, {
             "to": "emailbison", "leads": gate["ready"], "excluded": gate["blocked"],
             "excluded_reasons": gate["blocked_reasons"], "estimated_cost_usd": 0.0})) is not None:
         return pending
-    return _run(ctx, workspace, "export", args.name, {"to": args.to})
+    result = _run(ctx, workspace, "export", args.name, {"to": args.to})
+    if result.get("file"):
+        # A download for the face to offer; the server path itself is not for the person reading.
+        from pathlib import Path
+
+        result["download"] = {"file_name": Path(result["file"]).name, "path": str(result["file"])}
+    return result
 
 
 @tool("send_to_review", "Send a list (building → pending_review) or a campaign's copy (draft → review) to the client.",

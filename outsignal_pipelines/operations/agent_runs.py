@@ -10,7 +10,7 @@ from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.store import connect, transaction
 
 SOURCES = ("chat", "mcp", "cli", "pipeline")
-FINAL_STATUSES = ("complete", "failed")
+FINAL_STATUSES = ("complete", "failed", "not_understood")   # a sentence the agent could not read
 
 
 def start_run(message: str, workspace: str | None, triggered_by: str, agent: str = "leads") -> int:

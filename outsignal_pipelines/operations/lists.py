@@ -245,3 +245,30 @@ def list_ids() -> list[str]:
 
     with connect() as con:
         return [r[0] for r in con.execute("SELECT id FROM target_lists ORDER BY id").fetchall()]
+
+
+def remove_search_results(workspace_slug: str, name: str, query) -> dict[str, int]:
+    """Removes the members a search matches ("remove the catch-all emails from Mission Q1"), in one
+    statement; people who match but are not members are untouched. Returns how many left and remain."""
+    from outsignal_pipelines.operations.search import matching_ids_sql
+    from outsignal_pipelines.store import transaction
+
+    sql, params = matching_ids_sql(query)
+    with transaction() as con:
+        target = _get(con, workspace_slug, name)
+        before = con.execute("SELECT count(*) FROM target_list_members WHERE list_id = ?", [target.id]).fetchall()[0][0]
+        con.execute(f"DELETE FROM target_list_members WHERE list_id = ? AND person_id IN ({sql})", [target.id, *params])
+        after = con.execute("SELECT count(*) FROM target_list_members WHERE list_id = ?", [target.id]).fetchall()[0][0]
+    return {"removed": before - after, "remaining": after}
+
+
+def names_in_use() -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """(workspace slug → name, [(list name, workspace slug)]) in one short read: the names the chat
+    resolves a sentence against on every turn, so it costs one connection, not two."""
+    from outsignal_pipelines.store import connect
+
+    with connect() as con:
+        workspaces = dict(con.execute("SELECT slug, name FROM workspaces ORDER BY name").fetchall())
+        lists = [(n, w) for n, w in con.execute("SELECT name, workspace_slug FROM target_lists ORDER BY workspace_slug, name")
+                 .fetchall()]
+    return workspaces, lists

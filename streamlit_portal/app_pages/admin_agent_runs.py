@@ -14,7 +14,8 @@ st.title("Agent runs")
 workspaces = {"All": None} | {w.name: w.slug for w in list_workspaces()}
 cols = st.columns(3)
 workspace = workspaces[cols[0].selectbox("Workspace", list(workspaces), key="runs_workspace")]
-status = cols[1].selectbox("Status", ["any", "complete", "failed", "running"], key="runs_status")
+status = cols[1].selectbox("Status", ["any", "complete", "not_understood", "failed", "running"], key="runs_status",
+                           format_func=lambda s: s.replace("_", " "))
 source = cols[2].selectbox("From", ["any", "chat", "mcp", "cli", "pipeline"], key="runs_source")
 runs = agent_runs(workspace, None if status == "any" else status, None if source == "any" else source)
 if not runs:
@@ -23,8 +24,8 @@ if not runs:
 st.caption(f"{len(runs)} runs (newest first)")
 for run in runs:
     steps = json.loads(run["steps"]) if run["steps"] else []
-    icon = {"complete": ":material/check_circle:", "failed": ":material/error:",
-            "running": ":material/hourglass_top:"}.get(run["status"], ":material/radio_button_unchecked:")
+    icon = {"complete": ":material/check_circle:", "failed": ":material/error:", "running": ":material/hourglass_top:",
+            "not_understood": ":material/help:"}.get(run["status"], ":material/circle:")
     with st.expander(f"{icon} #{run['id']} · {run['triggered_by']} · {run['workspace_slug'] or '—'} · "
                      f"{md_escape(run['message'])}"):
         quoted("Reply", run["reply"] or "—", ":material/smart_toy:")  # may quote leads or client feedback

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from outsignal_pipelines.agent.chat import Conversation, chat
-from outsignal_pipelines.agent.offline_planner import HELP
+from outsignal_pipelines.agent.offline_planner import NOT_UNDERSTOOD
+from outsignal_pipelines.operations.agent_runs import agent_runs
 from outsignal_pipelines.store import connect, query_df
 
 
@@ -69,9 +70,11 @@ def test_everyday_variants(seeded_store):
 
 
 @pytest.mark.parametrize("message", ["tell me a joke", "what's the weather", "'; DROP TABLE people;--", ""])
-def test_anything_else_gets_the_list_of_abilities_never_a_guess(seeded_store, message):
+def test_anything_else_is_not_understood_never_a_guess(seeded_store, message):
     reply, _ = chat(message, Conversation(workspace="rise"))
-    assert reply.reply == HELP and reply.tool_calls == []
+    assert reply.reply == NOT_UNDERSTOOD and reply.tool_calls == [] and reply.outcome == "not_understood"
+    # Recorded as its own outcome in Agent runs, not as a success.
+    assert agent_runs("rise")[0]["status"] == "not_understood"
 
 
 def test_a_spend_tool_without_confirmation_spends_nothing(seeded_store, sandbox):

@@ -227,7 +227,7 @@ def test_a_list_created_in_chat_shows_on_the_lists_page_at_once(seeded_store):
     at.switch_page("app_pages/admin_chat.py").run()
     at.selectbox(key="page_workspace").select("Rise").run()
     at.chat_input[0].set_value("create a list called Chat Made").run()
-    assert not at.exception and "Created list 'Chat Made'" in at.chat_message[-1].markdown[0].value
+    assert not at.exception and "Created the list Chat Made" in at.chat_message[-1].markdown[0].value
     at.switch_page("app_pages/admin_lists.py").run()
     assert any("Chat Made" in m.value for m in at.markdown)
     at.switch_page("app_pages/admin_agent_runs.py").run()
