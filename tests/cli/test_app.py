@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.cli.helpers import app, runner
 
-COMMANDS = ("init", "seed-demo", "import", "workspace", "search", "lists", "enrich", "score", "export", "deploy",
+COMMANDS = ("init", "seed-demo", "import", "workspaces", "sign-ins", "search", "lists", "enrich", "score", "export", "deploy",
             "review", "chat", "mcp", "sandbox", "demo", "serve")
 
 
