@@ -41,7 +41,7 @@ def _serve(seed: bool, host: str | None, dagster_port: int | None, streamlit_por
             result = seed_demo(if_empty=True)
             out.print("demo data already present" if result.skipped else
                       f"seeded {result.people:,} demo people in {result.workspaces} workspaces")
-    raise typer.Exit(serve(config, say=out.print, with_sandbox=with_sandbox))
+    raise typer.Exit(serve(config, say=_say, with_sandbox=with_sandbox))
 
 
 HostOpt = typer.Option(None, "--host", help="Bind address (OUTSIGNAL_BIND, default 127.0.0.1).")
@@ -56,6 +56,11 @@ def demo(host: str = HostOpt, dagster_port: int = DagsterPortOpt, streamlit_port
 
 
 @app.command("serve")
+def _say(line: str) -> None:
+    """One line as written: a path to `source` must not be wrapped or styled by the console."""
+    out.print(line, soft_wrap=True, markup=False, highlight=False)
+
+
 def serve_cmd(host: str = HostOpt, dagster_port: int = DagsterPortOpt, streamlit_port: int = StreamlitPortOpt,
               sandbox: bool = typer.Option(False, "--sandbox/--no-sandbox",
                                            help="Also run the sandbox vendor APIs and point the clients at them.")) -> None:
