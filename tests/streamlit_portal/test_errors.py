@@ -39,7 +39,10 @@ def test_a_failing_sign_in_form_shows_a_reference_not_a_traceback(store, monkeyp
 def test_a_failure_in_the_router_is_shown_the_same_way(store, monkeypatch):
     import outsignal_pipelines.operations.auth as auth
 
+    import streamlit_portal.services.sessions as sessions
+
     monkeypatch.setattr(auth, "session", _broken)
+    monkeypatch.setattr(sessions, "session", _broken)  # the router looks sessions up through this module
     at = _app(admin=False).run()
     assert not at.exception
     assert re.search(r"reference [0-9A-F]{8}", at.error[0].value) and "/srv/secret" not in _shown(at)
