@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.e2e.test_whole_loop import _settle  # one definition of 'the rerun is over'
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -128,11 +129,6 @@ def _page(browser):
     return page
 
 
-def _settle(page) -> None:
-    """Wait until Streamlit has finished the rerun an interaction started."""
-    page.wait_for_timeout(700)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(300)
 
 
 def _nav(page, title: str, heading: str) -> None:

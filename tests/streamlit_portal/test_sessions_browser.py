@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.e2e.test_whole_loop import _settle  # one definition of 'the rerun is over'
 
 CHROMIUM = "/usr/bin/chromium"
 APP = Path(__file__).resolve().parents[2] / "streamlit_portal" / "streamlit_app.py"
@@ -76,10 +77,6 @@ def app_url(workspace, monkeypatch, tmp_path):
         log.close()
 
 
-def _settle(page) -> None:
-    page.wait_for_timeout(500)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(300)
 
 
 def _no_page_not_found(page) -> None:
