@@ -16,6 +16,26 @@ MESSY_CSV = REPO.parent / "shared" / "data" / "messy_leads.csv"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--phase", choices=("all", "parallel", "serial"), default="all",
+        help="`make test` runs the suite in two phases: 'parallel' (everything not marked serial, under "
+             "pytest-xdist) and then 'serial' (tests that assert wall-clock bounds, alone on the machine).")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect (never skip) the tests of the other phase, so each phase reports only what it ran."""
+    phase = config.getoption("--phase")
+    if phase == "all":
+        return
+    want_serial = phase == "serial"
+    keep = [item for item in items if (item.get_closest_marker("serial") is not None) == want_serial]
+    dropped = [item for item in items if (item.get_closest_marker("serial") is not None) != want_serial]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """No proxies, no real DB, no Dagster home from the developer's shell leak into a test."""

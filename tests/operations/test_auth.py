@@ -138,6 +138,7 @@ def test_one_browser_is_limited_without_locking_out_other_browsers_or_addresses(
         assert con.execute("SELECT count(*) FROM sign_in_attempts WHERE outcome = 'throttled'").fetchall() == [(1,)]
 
 
+@pytest.mark.serial
 def test_known_and_unknown_addresses_answer_in_the_same_time(store, mail_and_slack, monkeypatch):
     monkeypatch.setattr(auth, "MAX_LINKS_PER_EMAIL", 100)
     upsert_workspace("acme", "Acme Client", client_emails=["client@acme.example"])

@@ -13,6 +13,9 @@ import pytest
 
 from outsignal_pipelines.store import StoreLockedError, connect, transaction
 
+# Timing bounds (handover within 2 s, lock waits) are measured on a quiet machine.
+pytestmark = pytest.mark.serial
+
 
 def _hold_write(db: str, rows: int, hold_seconds: float, ready) -> None:  # runs in a child process
     os.environ["OUTSIGNAL_DB"] = db

@@ -53,6 +53,7 @@ def test_this_process_sees_its_own_write_at_once(lagged: Path):
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_another_process_write_shows_within_the_lag_and_the_copy_holds_no_lock(lagged: Path):
     assert _count()[0] == 0
     ctx = mp.get_context("spawn")

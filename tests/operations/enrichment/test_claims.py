@@ -16,7 +16,8 @@ from outsignal_pipelines.operations.lists import add_members, ensure_list
 from outsignal_pipelines.store import query_df, transaction
 from tests.operations.enrichment.test_waterfall import _make_list, _person
 
-pytestmark = pytest.mark.slow
+# Leases expire on the wall clock: another test hogging the CPU could make a live claim look dead.
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 KILL_LEASE_SECONDS = 2.0  # short, so a run after a kill takes the dead claims over quickly
 
