@@ -1,0 +1,79 @@
+"""Deployed leads with planted outcomes, written straight into the store (people, scores, the ledger,
+lead_campaigns, campaign_events), for the tests of what the engine learns from them.
+
+The planted truth: leads whose seniority matches the ICP reply far more often (25% against 3%), the
+vertical makes no difference, and 'aiark' bounces 30% of the emails it found while 'prospeo' bounces
+5% and 'findymail' 8%."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from outsignal_pipelines.domain.icp_rules import IcpRules, score_frame
+from outsignal_pipelines.store import connect
+
+RULES = {"seniorities": ["C-Suite", "VP"], "verticals": ["B2B SaaS"]}
+BOUNCE = {"aiark": 0.30, "prospeo": 0.05, "findymail": 0.08}
+COST = {"aiark": 0.003, "prospeo": 0.002, "findymail": 0.001}
+LIST_ID, CAMPAIGN = "acme.q1", 10
+
+
+def plant(workspace: str = "acme", n: int = 600, seed: int = 7, start_id: int = 1000,
+          reply_matched: float = 0.25, reply_other: float = 0.03) -> dict:
+    """n deployed leads of one list in `workspace`; returns what was planted (counts per finder)."""
+    import polars as pl
+
+    rng = random.Random(seed)
+    people = []
+    for i in range(n):
+        people.append({"person_id": start_id + i, "seniority": rng.choice(["C-Suite", "VP", "Manager", "IC"]),
+                       "vertical": rng.choice(["B2B SaaS", "Logistics & Supply Chain"]),
+                       "finder": ("aiark", "prospeo", "findymail")[i % 3]})
+    scores = score_frame(pl.DataFrame(people).select("person_id", "seniority", "vertical"),
+                         IcpRules.model_validate(RULES))
+    by_id = {r["person_id"]: r["score"] for r in scores.to_dicts()}
+    planted = {f: {"leads": 0, "bounced": 0} for f in BOUNCE}
+    list_id = f"{workspace}.q1"
+    with connect() as con:
+        con.execute("UPDATE workspaces SET icp_rules = ?, finder_order = ? WHERE slug = ?",
+                    [json.dumps(RULES), json.dumps(["aiark", "prospeo", "leadmagic", "findymail"]), workspace])
+        con.execute("INSERT INTO target_lists (id, workspace_slug, name, status) VALUES (?, ?, 'Q1', 'deployed')",
+                    [list_id, workspace])
+        con.execute("INSERT INTO list_campaigns (list_id, workspace_slug, campaign_name, emailbison_campaign_id) "
+                    "VALUES (?, ?, 'Q1', ?)", [list_id, workspace, CAMPAIGN + start_id])
+        for p in people:
+            pid, finder = p["person_id"], p["finder"]
+            email = f"lead{pid}@x{pid}.example"
+            con.execute("INSERT INTO people (id, email, seniority, vertical, email_status) VALUES (?, ?, ?, ?, 'valid')",
+                        [pid, email, p["seniority"], p["vertical"]])
+            con.execute("INSERT INTO target_list_members (list_id, person_id) VALUES (?, ?)", [list_id, pid])
+            con.execute("INSERT INTO icp_scores (person_id, workspace_slug, score, scorer) VALUES (?, ?, ?, 'rules')",
+                        [pid, workspace, by_id[pid]])
+            con.execute("INSERT INTO lead_campaigns (workspace_slug, person_id, emailbison_campaign_id, list_id) "
+                        "VALUES (?, ?, ?, ?)", [workspace, pid, CAMPAIGN + start_id, list_id])
+            _log(con, workspace, pid, finder, "found", email, COST[finder])
+            _event(con, workspace, f"s{pid}", "sent", pid, CAMPAIGN + start_id)
+            planted[finder]["leads"] += 1
+            if rng.random() < BOUNCE[finder]:
+                _event(con, workspace, f"b{pid}", "bounced", pid, CAMPAIGN + start_id)
+                planted[finder]["bounced"] += 1
+                continue
+            matched = p["seniority"] in RULES["seniorities"]
+            if rng.random() < (reply_matched if matched else reply_other):
+                _event(con, workspace, f"r{pid}", "replied", pid, CAMPAIGN + start_id)
+                if rng.random() < 0.5:
+                    _event(con, workspace, f"i{pid}", "interested", pid, CAMPAIGN + start_id)
+    return planted
+
+
+def _log(con, workspace: str, pid: int, provider: str, outcome: str, email: str | None, cost: float) -> None:
+    fields = json.dumps({"fields": {"email": email} if email else {}, "email_status": "valid" if email else None})
+    con.execute("INSERT INTO enrichment_log (entity_type, entity_id, provider, request_key, outcome, fields_written, "
+                "cost_usd, workspace_slug) VALUES ('person', ?, ?, 'k', ?, ?::JSON, ?, ?)",
+                [pid, provider, outcome, fields, cost, workspace])
+
+
+def _event(con, workspace: str, key: str, kind: str, pid: int, campaign: int) -> None:
+    con.execute("INSERT INTO campaign_events (event_key, workspace_slug, event_type, emailbison_campaign_id, person_id, "
+                "source) VALUES (?, ?, ?, ?, ?, 'webhook')", [f"{workspace}:{key}", workspace, kind, campaign, pid])
