@@ -34,36 +34,46 @@ def plant(workspace: str = "acme", n: int = 600, seed: int = 7, start_id: int = 
                          IcpRules.model_validate(RULES))
     by_id = {r["person_id"]: r["score"] for r in scores.to_dicts()}
     planted = {f: {"leads": 0, "bounced": 0} for f in BOUNCE}
-    list_id = f"{workspace}.q1"
+    list_id, campaign = f"{workspace}.q1", CAMPAIGN + start_id
+    rows: dict[str, list[dict]] = {"people": [], "scores": [], "log": [], "events": []}
+    for p in people:
+        pid, finder = p["person_id"], p["finder"]
+        email = f"lead{pid}@x{pid}.example"
+        rows["people"].append({"id": pid, "email": email, "seniority": p["seniority"], "vertical": p["vertical"],
+                               "score": by_id[pid]})
+        rows["log"].append({"pid": pid, "provider": finder, "cost": COST[finder],
+                            "fields": json.dumps({"fields": {"email": email}, "email_status": "valid"})})
+        rows["events"].append({"key": f"{workspace}:s{pid}", "kind": "sent", "pid": pid})
+        planted[finder]["leads"] += 1
+        if rng.random() < BOUNCE[finder]:
+            rows["events"].append({"key": f"{workspace}:b{pid}", "kind": "bounced", "pid": pid})
+            planted[finder]["bounced"] += 1
+            continue
+        matched = p["seniority"] in RULES["seniorities"]
+        if rng.random() < (reply_matched if matched else reply_other):
+            rows["events"].append({"key": f"{workspace}:r{pid}", "kind": "replied", "pid": pid})
+            if rng.random() < 0.5:
+                rows["events"].append({"key": f"{workspace}:i{pid}", "kind": "interested", "pid": pid})
+    people_df, log_df, events_df = (pl.DataFrame(rows[k]) for k in ("people", "log", "events"))  # noqa: F841
     with connect() as con:
         con.execute("UPDATE workspaces SET icp_rules = ?, finder_order = ? WHERE slug = ?",
                     [json.dumps(RULES), json.dumps(["aiark", "prospeo", "leadmagic", "findymail"]), workspace])
         con.execute("INSERT INTO target_lists (id, workspace_slug, name, status) VALUES (?, ?, 'Q1', 'deployed')",
                     [list_id, workspace])
         con.execute("INSERT INTO list_campaigns (list_id, workspace_slug, campaign_name, emailbison_campaign_id) "
-                    "VALUES (?, ?, 'Q1', ?)", [list_id, workspace, CAMPAIGN + start_id])
-        for p in people:
-            pid, finder = p["person_id"], p["finder"]
-            email = f"lead{pid}@x{pid}.example"
-            con.execute("INSERT INTO people (id, email, seniority, vertical, email_status) VALUES (?, ?, ?, ?, 'valid')",
-                        [pid, email, p["seniority"], p["vertical"]])
-            con.execute("INSERT INTO target_list_members (list_id, person_id) VALUES (?, ?)", [list_id, pid])
-            con.execute("INSERT INTO icp_scores (person_id, workspace_slug, score, scorer) VALUES (?, ?, ?, 'rules')",
-                        [pid, workspace, by_id[pid]])
-            con.execute("INSERT INTO lead_campaigns (workspace_slug, person_id, emailbison_campaign_id, list_id) "
-                        "VALUES (?, ?, ?, ?)", [workspace, pid, CAMPAIGN + start_id, list_id])
-            _log(con, workspace, pid, finder, "found", email, COST[finder])
-            _event(con, workspace, f"s{pid}", "sent", pid, CAMPAIGN + start_id)
-            planted[finder]["leads"] += 1
-            if rng.random() < BOUNCE[finder]:
-                _event(con, workspace, f"b{pid}", "bounced", pid, CAMPAIGN + start_id)
-                planted[finder]["bounced"] += 1
-                continue
-            matched = p["seniority"] in RULES["seniorities"]
-            if rng.random() < (reply_matched if matched else reply_other):
-                _event(con, workspace, f"r{pid}", "replied", pid, CAMPAIGN + start_id)
-                if rng.random() < 0.5:
-                    _event(con, workspace, f"i{pid}", "interested", pid, CAMPAIGN + start_id)
+                    "VALUES (?, ?, 'Q1', ?)", [list_id, workspace, campaign])
+        con.execute("INSERT INTO people (id, email, seniority, vertical, email_status) "
+                    "SELECT id, email, seniority, vertical, 'valid' FROM people_df")
+        con.execute("INSERT INTO target_list_members (list_id, person_id) SELECT ?, id FROM people_df", [list_id])
+        con.execute("INSERT INTO icp_scores (person_id, workspace_slug, score, scorer) "
+                    "SELECT id, ?, score, 'rules' FROM people_df", [workspace])
+        con.execute("INSERT INTO lead_campaigns (workspace_slug, person_id, emailbison_campaign_id, list_id) "
+                    "SELECT ?, id, ?, ? FROM people_df", [workspace, campaign, list_id])
+        con.execute("INSERT INTO enrichment_log (entity_type, entity_id, provider, request_key, outcome, fields_written, "
+                    "cost_usd, workspace_slug) SELECT 'person', pid, provider, 'k', 'found', fields::JSON, cost, ? "
+                    "FROM log_df", [workspace])
+        con.execute("INSERT INTO campaign_events (event_key, workspace_slug, event_type, emailbison_campaign_id, "
+                    "person_id, source) SELECT key, ?, kind, ?, pid, 'webhook' FROM events_df", [workspace, campaign])
     return planted
 
 
