@@ -20,8 +20,10 @@ LIST_ID, CAMPAIGN = "acme.q1", 10
 
 
 def plant(workspace: str = "acme", n: int = 600, seed: int = 7, start_id: int = 1000,
-          reply_matched: float = 0.25, reply_other: float = 0.03) -> dict:
-    """n deployed leads of one list in `workspace`; returns what was planted (counts per finder)."""
+          reply_matched: float = 0.25, reply_other: float = 0.03, list_id: str | None = None,
+          vertical_of: dict[str, str] | None = None) -> dict:
+    """n deployed leads of one list in `workspace` (a new list 'Q1', or the existing `list_id`); returns
+    what was planted (counts per finder). `vertical_of` maps a seniority to the vertical its leads get."""
     import polars as pl
 
     rng = random.Random(seed)
@@ -30,11 +32,15 @@ def plant(workspace: str = "acme", n: int = 600, seed: int = 7, start_id: int = 
         people.append({"person_id": start_id + i, "seniority": rng.choice(["C-Suite", "VP", "Manager", "IC"]),
                        "vertical": rng.choice(["B2B SaaS", "Logistics & Supply Chain"]),
                        "finder": ("aiark", "prospeo", "findymail")[i % 3]})
+    for p in people:
+        if vertical_of and p["seniority"] in vertical_of:
+            p["vertical"] = vertical_of[p["seniority"]]
     scores = score_frame(pl.DataFrame(people).select("person_id", "seniority", "vertical"),
                          IcpRules.model_validate(RULES))
     by_id = {r["person_id"]: r["score"] for r in scores.to_dicts()}
     planted = {f: {"leads": 0, "bounced": 0} for f in BOUNCE}
-    list_id, campaign = f"{workspace}.q1", CAMPAIGN + start_id
+    existing = list_id is not None
+    list_id, campaign = list_id or f"{workspace}.q1", CAMPAIGN + start_id
     rows: dict[str, list[dict]] = {"people": [], "scores": [], "log": [], "events": []}
     for p in people:
         pid, finder = p["person_id"], p["finder"]
@@ -56,10 +62,14 @@ def plant(workspace: str = "acme", n: int = 600, seed: int = 7, start_id: int = 
                 rows["events"].append({"key": f"{workspace}:i{pid}", "kind": "interested", "pid": pid})
     people_df, log_df, events_df = (pl.DataFrame(rows[k]) for k in ("people", "log", "events"))  # noqa: F841
     with connect() as con:
-        con.execute("UPDATE workspaces SET icp_rules = ?, finder_order = ? WHERE slug = ?",
-                    [json.dumps(RULES), json.dumps(["aiark", "prospeo", "leadmagic", "findymail"]), workspace])
-        con.execute("INSERT INTO target_lists (id, workspace_slug, name, status) VALUES (?, ?, 'Q1', 'deployed')",
-                    [list_id, workspace])
+        if not existing:
+            con.execute("UPDATE workspaces SET icp_rules = ?, finder_order = ? WHERE slug = ?",
+                        [json.dumps(RULES), json.dumps(["aiark", "prospeo", "leadmagic", "findymail"]), workspace])
+        if existing:
+            con.execute("UPDATE target_lists SET status = 'deployed' WHERE id = ?", [list_id])
+        else:
+            con.execute("INSERT INTO target_lists (id, workspace_slug, name, status) VALUES (?, ?, 'Q1', 'deployed')",
+                        [list_id, workspace])
         con.execute("INSERT INTO list_campaigns (list_id, workspace_slug, campaign_name, emailbison_campaign_id) "
                     "VALUES (?, ?, 'Q1', ?)", [list_id, workspace, campaign])
         con.execute("INSERT INTO people (id, email, seniority, vertical, email_status) "
