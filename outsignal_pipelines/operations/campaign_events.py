@@ -141,9 +141,10 @@ def events(workspace: str, list_id: str | None = None, limit: int | None = None)
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def latest_event_marker(list_id: str) -> str | None:
-    """What changes when a list gets a new fact (the outcomes sensor's cursor): count and newest time."""
+def event_markers() -> dict[str, str]:
+    """{list_id: '<count>:<newest received_at>'} for every list with stored facts: what changes when a
+    list gets a new fact (the outcomes sensor's cursor)."""
     with connect() as con:
-        count, newest = con.execute("SELECT count(*), max(received_at) FROM campaign_events WHERE list_id = ?",
-                                    [list_id]).fetchone()
-    return f"{count}:{newest}" if count else None
+        rows = con.execute("SELECT list_id, count(*), max(received_at) FROM campaign_events "
+                           "WHERE list_id IS NOT NULL GROUP BY list_id ORDER BY list_id").fetchall()
+    return {list_id: f"{count}:{newest}" for list_id, count, newest in rows}

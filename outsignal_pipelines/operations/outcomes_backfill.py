@@ -86,3 +86,10 @@ def backfill_outcomes(workspace: str, list_id: str | None = None,
             client.close()
     return {"workspace": workspace, "lists": results, "stored": sum(r["stored"] for r in results),
             "already_stored": sum(r["already_stored"] for r in results)}
+
+
+def deployed_list_ids() -> list[str]:
+    """Every list, in any workspace, that has an EmailBison campaign (the nightly backfill's lists)."""
+    with connect() as con:
+        return [r[0] for r in con.execute("SELECT list_id FROM list_campaigns WHERE emailbison_campaign_id IS NOT NULL "
+                                          "ORDER BY list_id").fetchall()]

@@ -402,8 +402,6 @@ async def configure(request: Request) -> Response:
 
 
 def routes(prefix: str = "/emailbison") -> list[Route]:
-    from outsignal_pipelines.sandbox import emailbison_events  # it builds on this module's state
-
     api = f"{prefix}/api"
     return [
         Route(f"{prefix}/_state", state),
@@ -419,5 +417,4 @@ def routes(prefix: str = "/emailbison") -> list[Route]:
         Route(f"{api}/leads", leads_list, methods=["GET"]),
         Route(f"{api}/leads", leads_create, methods=["POST"]),
         Route(f"{api}/leads/create-or-update/multiple", leads_upsert_multiple, methods=["POST"]),
-        *emailbison_events.routes(prefix),
     ]
