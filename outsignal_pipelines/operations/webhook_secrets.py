@@ -56,11 +56,11 @@ def make_webhook_url(workspace: str, rotate: bool = False) -> dict[str, Any]:
     with transaction() as con:
         _workspace_exists(con, workspace)
         if rotate:
+            # Replaced in one transaction: the old hash is gone the moment the new one is there.
+            con.execute("DELETE FROM webhook_secrets WHERE workspace_slug = ?", [workspace])
             rows = con.execute(
                 "INSERT INTO webhook_secrets (workspace_slug, secret_sha256, hint) VALUES (?, ?, ?) "
-                "ON CONFLICT (workspace_slug) DO UPDATE SET secret_sha256 = excluded.secret_sha256, "
-                "hint = excluded.hint, created_at = current_timestamp RETURNING workspace_slug",
-                [workspace, digest, hint]).fetchall()
+                "RETURNING workspace_slug", [workspace, digest, hint]).fetchall()
         else:
             rows = con.execute(
                 "INSERT INTO webhook_secrets (workspace_slug, secret_sha256, hint) VALUES (?, ?, ?) "
