@@ -27,6 +27,7 @@ import polars as pl
 
 from outsignal_pipelines.clients import registry
 from outsignal_pipelines.domain.outcomes import ROLLUP_DIMENSIONS, score_band
+from outsignal_pipelines.store import connect
 
 OUTCOME_FLAGS = ("sent", "bounced", "replied", "interested", "meeting", "unsubscribed")
 
@@ -159,3 +160,34 @@ def outcome_rollup(con: duckdb.DuckDBPyConnection, workspace: str, list_id: str 
     bounce_rate (over sent), reply/interested/meeting rates (over delivered; null when none delivered).
     Replies, interest and meetings count delivered leads only, so a rate never exceeds 1."""
     return rollup_frame(lead_outcomes(con, workspace, list_id), by)
+
+
+def read_lead_outcomes(workspace: str, list_id: str | None = None) -> pl.DataFrame:
+    """lead_outcomes in its own short connection (for faces and assets, which hold no connection)."""
+    with connect() as con:
+        return lead_outcomes(con, workspace, list_id)
+
+
+def read_rollup(workspace: str, by: str, list_id: str | None = None) -> pl.DataFrame:
+    """outcome_rollup in its own short connection."""
+    with connect() as con:
+        return outcome_rollup(con, workspace, list_id, by=by)
+
+
+def outcome_totals(outcomes: pl.DataFrame) -> dict:
+    """One list's (or workspace's) totals: the rollup of every lead as one group, as a dict."""
+    whole = rollup_frame(outcomes.with_columns(pl.lit("all").alias("email_status")), "email_status")
+    if whole.height == 0:
+        return {"leads": 0, "sent": 0, "delivered": 0, "bounced": 0, "replied": 0, "interested": 0, "meetings": 0,
+                "unsubscribed": 0, "finder_cost_usd": 0.0, "bounce_rate": None, "reply_rate": None,
+                "interested_rate": None, "meeting_rate": None}
+    return {k: v for k, v in whole.to_dicts()[0].items() if k != "email_status"}
+
+
+def list_bounce_check(workspace: str, list_id: str, threshold: float) -> dict:
+    """Whether a list's bounce rate (bounced / sent) is within `threshold`: {passed, bounce_rate, ...}.
+    A list that has sent nothing passes (there is nothing to judge yet)."""
+    totals = outcome_totals(read_lead_outcomes(workspace, list_id))
+    rate = totals["bounce_rate"]
+    return {"passed": rate is None or rate <= threshold, "bounce_rate": rate, "threshold": threshold,
+            "sent": totals["sent"], "bounced": totals["bounced"]}
