@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from outsignal_pipelines.clients import registry
-from outsignal_pipelines.domain.outcome_stats import FinderQuality, OrderAdvice, recommend_order
+from outsignal_pipelines.domain.outcome_stats import MIN_DELIVERED, FinderQuality, OrderAdvice, recommend_order
 from outsignal_pipelines.operations import NotFound, OperationError
 from outsignal_pipelines.operations.calibration import Applied
 from outsignal_pipelines.operations.outcomes import lead_outcomes
@@ -59,7 +59,8 @@ class ProviderQuality:
     workspace: str
     list_id: str | None
     by_status: pl.DataFrame        # finder, email_status, leads, sent, delivered, bounced, bounce_rate, cost_usd, cost_per_delivered
-    by_finder: pl.DataFrame        # finder, leads, sent, delivered, bounced, bounce_rate, found_cost_usd, miss_cost_usd, cost_usd, cost_per_delivered
+    by_finder: pl.DataFrame        # finder, leads, sent, delivered, bounced, bounce_rate, found_cost_usd, miss_cost_usd,
+    #                                cost_usd, cost_per_delivered, enough_data; cheapest per delivered first
     current_order: list[str]
     advice: OrderAdvice
 
@@ -115,9 +116,10 @@ def provider_quality(workspace: str, list_id: str | None = None) -> ProviderQual
     quality = [FinderQuality(r["finder"], r["sent"], r["delivered"], r["cost_usd"])
                for r in by_finder.to_dicts() if r["finder"] != NOT_FOUND_BY_US]
     advice = recommend_order(order, quality)
-    rank = {name: i for i, name in enumerate(advice.recommended)}
-    by_finder = by_finder.with_columns(pl.col("finder").replace_strict(rank, default=len(rank)).alias("_rank")
-                                       ).sort("_rank", "finder").drop("_rank")
+    # Cheapest per delivered email first; a finder with too little data is flagged (it keeps its place in
+    # the recommended order), imported emails last.
+    by_finder = by_finder.with_columns((pl.col("sent") >= MIN_DELIVERED).alias("enough_data")).sort(
+        [pl.col("finder") == NOT_FOUND_BY_US, "cost_per_delivered", "finder"], nulls_last=True)
     return ProviderQuality(workspace, list_id, by_status, by_finder, order, advice)
 
 

@@ -87,7 +87,7 @@ else:
 st.subheader("Email finders: cost per delivered email")
 quality = provider_quality(slug, list_id)
 provider_chart(quality.by_finder, key="results_provider_chart")
-st.dataframe(labelled(quality.by_finder, ["finder", "leads", "sent", "delivered", "bounce_rate", "cost_usd",
+st.dataframe(labelled(quality.by_finder, ["finder", "leads", "sent", "delivered", "bounce_rate", "cost_usd", "enough_data",
                                           "cost_per_delivered"]),
              hide_index=True, width="stretch", key="results_providers")
 with st.expander("By finder and verification status", icon=":material/table_rows:"):

@@ -16,7 +16,7 @@ LABELS = {
     "bounce_rate": "Bounce rate", "replied": "Replies", "reply_rate": "Reply rate", "interested": "Interested",
     "meetings": "Meetings", "finder": "Email finder", "email_status": "Verification", "cost_usd": "Finder spend",
     "found_cost_usd": "Cost of the finds", "cost_per_delivered": "Cost per delivered email",
-    "factor": "Rule", "current": "Points now", "suggested": "Suggested points", "why": "Why",
+    "enough_data": "Enough data to rank", "factor": "Rule", "current": "Points now", "suggested": "Suggested points", "why": "Why",
     "band": "Score band", "vertical": "Vertical", "seniority": "Seniority",
 }
 RATES = ("bounce_rate", "reply_rate")
