@@ -36,7 +36,7 @@ def suggestions_panel(slug: str) -> None:
             if advice.changes:
                 st.markdown(f"- {FACTOR_NAMES[advice.factor]}: {advice.current} → **{advice.suggested}** points "
                             f"({md_escape(advice.reason)})")
-        st.caption(md_escape(calibration.note))
+        st.caption(calibration.note)   # our own words, with a command in backticks
         if st.button("Apply the suggested weights", key=f"apply_weights_{slug}", icon=":material/tune:"):
             try:
                 applied = apply_weights(slug, calibration.suggested_weights, evidence=calibration.evidence)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from outsignal_pipelines.domain.outcome_stats import Predictiveness
 from streamlit_portal.services.plain import md_escape
+from streamlit_portal.services.tables import LABELS as TABLE_LABELS
 from streamlit_portal.services.tables import readable
 
 LABELS = {
@@ -32,7 +33,8 @@ def labelled(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
           for c in columns if c in RATES],
         *[pl.col(c).map_elements(lambda v: f"${v:,.4f}", return_dtype=pl.String).alias(c)
           for c in columns if c in MONEY])
-    return readable(out, columns).rename({c: LABELS[c] for c in columns if c in LABELS})
+    names = {c: LABELS.get(c, TABLE_LABELS.get(c, c)) for c in columns}
+    return readable(out.rename(names), list(names.values()))
 
 
 def _pandas(frame: pl.DataFrame):
@@ -49,7 +51,7 @@ def band_chart(rollup: pl.DataFrame | None, key: str) -> None:
         (pl.col("reply_low") * 100).alias("low_pct"), (pl.col("reply_high") * 100).alias("high_pct"),
         "delivered", "replied")
     order = ["0-39", "40-59", "60-79", "80-100", "unscored"]
-    x = {"field": "band", "type": "ordinal", "sort": order, "title": "ICP score"}
+    x = {"field": "band", "type": "ordinal", "sort": order, "title": "ICP score", "axis": {"labelAngle": 0}}
     st.vega_lite_chart(_pandas(data), {
         "layer": [
             {"mark": {"type": "bar"}, "encoding": {
@@ -73,12 +75,20 @@ def rate_chart(rollup: pl.DataFrame | None, by: str, key: str) -> None:
 
 
 def provider_chart(by_finder: pl.DataFrame, key: str) -> None:
+    """Cost per delivered email per finder, cheapest first."""
     data = by_finder.filter(pl.col("cost_per_delivered").is_not_null() & (pl.col("finder") != "imported"))
     if data.is_empty():
         st.info("No emails found by our finders have been sent yet.")
         return
-    st.bar_chart(_pandas(data.select("finder", (pl.col("cost_per_delivered") * 1000).alias("USD per 1,000 delivered"))),
-                 x="finder", y="USD per 1,000 delivered")
+    data = data.select("finder", (pl.col("cost_per_delivered") * 1000).alias("usd_per_1000"), "delivered")
+    st.vega_lite_chart(_pandas(data), {
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": {"field": "finder", "type": "nominal", "sort": "x", "title": None},
+            "x": {"field": "usd_per_1000", "type": "quantitative", "title": "USD per 1,000 delivered emails"},
+            "tooltip": [{"field": "finder"}, {"field": "delivered"},
+                        {"field": "usd_per_1000", "format": ".2f", "title": "USD per 1,000 delivered"}]},
+    }, width="stretch", key=key)
 
 
 def verdict_box(verdict: Predictiveness) -> None:

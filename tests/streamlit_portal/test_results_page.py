@@ -37,7 +37,7 @@ def test_results_page_shows_numbers_charts_verdict_and_providers(workspace):
             "FROM campaign_events").fetchall()[0]
     at = _app().run()
     at.switch_page(RESULTS).run()
-    assert not at.exception
+    assert not at.exception and not at.error, [e.value for e in at.error]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Sent"] == f"{sent:,}" and metrics["Replies"] == f"{replies:,}"
     assert len(at.get("vega_lite_chart")) >= 4            # score bands, vertical, seniority, providers
@@ -46,16 +46,18 @@ def test_results_page_shows_numbers_charts_verdict_and_providers(workspace):
     assert list(providers["Email finder"]) == ["findymail", "prospeo", "aiark"]
     assert providers["Bounce rate"].iloc[-1].endswith("%") and providers["Cost per delivered email"].iloc[0].startswith("$")
     at.selectbox(key="results_list").select("Q1").run()
-    assert not at.exception and {m.label: m.value for m in at.metric}["Sent"] == f"{sent:,}"
+    assert not at.exception and not at.error and {m.label: m.value for m in at.metric}["Sent"] == f"{sent:,}"
+    by_status = next(d.value for d in at.dataframe if "Verification" in d.value.columns)
+    assert set(by_status["Verification"]) == {"valid"}
 
 
 def test_settings_page_applies_the_suggestions_with_an_audit_row(workspace):
     plant(workspace)
     at = _app().run()
     at.switch_page("app_pages/admin_settings.py").run()
-    assert not at.exception
+    assert not at.exception and not at.error, [e.value for e in at.error]
     at.button(key="apply_weights_acme").click().run()
-    assert not at.exception
+    assert not at.exception and not at.error
     flash = next(s.value for s in at.success if "Weights applied" in s.value)
     assert "Seniority 30 → 45" in flash and "Scores do not change by themselves" in flash
     at.button(key="apply_order_acme").click().run()
@@ -86,7 +88,7 @@ def test_portal_results_card_shows_the_clients_own_numbers(workspace):
     at = _app(admin=False)
     at.session_state["portal_session"] = token
     at.switch_page("app_pages/portal.py").run()
-    assert not at.exception
+    assert not at.exception and not at.error
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Emails sent"] == "90"            # beta's 240 never show
     assert set(metrics) == {"Emails sent", "Replies", "Interested", "Meetings"}
