@@ -26,3 +26,12 @@ def test_outcomes_rollup(outcomes_store):  # noqa: F811
     assert bad.exit_code == 1 and "choose from" in one_json(bad)["error"]
     text = runner.invoke(app, ["outcomes", "rollup", "--workspace", "acme", "--by", "seniority"])
     assert "C-Suite: 2 leads" in text.stdout
+
+
+def test_webhook_url_is_registered_with_emailbison_when_reachable(workspace, sandbox, monkeypatch):
+    unreachable = one_json(runner.invoke(app, ["webhooks", "url", "--workspace", "acme", "--json"]))
+    assert unreachable["registered"] is None and "OUTSIGNAL_WEBHOOK_URL" in unreachable["registration_error"]
+    monkeypatch.setenv("OUTSIGNAL_WEBHOOK_URL", "https://hooks.example")
+    made = one_json(runner.invoke(app, ["webhooks", "url", "--workspace", "acme", "--rotate", "--json"]))
+    assert made["url"].startswith("https://hooks.example/emailbison/webhook/"), made
+    assert made["registered"]["action"] == "created", made
