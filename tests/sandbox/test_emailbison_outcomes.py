@@ -97,3 +97,11 @@ def test_leadmagic_stale_addresses_bounce_the_most(sandbox):
     others = [world.email_for(f, l, d) for f, l, d in people]
     assert mean_bounce(leadmagic) > 2 * mean_bounce([a for a in others if world.verification(a) == "valid"])
     assert mean_bounce(leadmagic) > mean_bounce(others) + 0.1
+
+
+def test_a_demo_clients_real_market_is_what_its_icp_approximates():
+    buyer = world.true_fit("Director of Marketing", "B2B SaaS", "sandbox-rise")
+    off_market = world.true_fit("Chief Technology Officer", "Manufacturing", "sandbox-rise")
+    assert buyer > 0.8 and off_market < 0.3 and world.reply_probability(buyer) > 2 * world.reply_probability(off_market)
+    # Another EmailBison workspace: the generic market (seniority × industry appetite).
+    assert world.true_fit("Sales Intern", "B2B SaaS", "sandbox-test") < world.true_fit("Founder", "B2B SaaS", "x")
