@@ -27,7 +27,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     monkeypatch.setenv("OUTSIGNAL_ADMIN_PASSWORD", "test-admin-password")
     for name in ("OUTSIGNAL_DEMO", "OUTSIGNAL_SMTP_HOST", "OUTSIGNAL_SMTP_PORT", "OUTSIGNAL_SANDBOX_SMTP_PORT",
-                 "OUTSIGNAL_SLACK_WEBHOOK_URL", "OUTSIGNAL_SANDBOX_URL"):
+                 "OUTSIGNAL_SLACK_WEBHOOK_URL", "OUTSIGNAL_SANDBOX_URL", "OUTSIGNAL_WEBHOOK_URL",
+                 "OUTSIGNAL_WEBHOOK_PORT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OUTSIGNAL_DB_LOCK_TIMEOUT", "20")
 

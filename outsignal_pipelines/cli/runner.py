@@ -78,13 +78,15 @@ def child_env(config: ServeConfig, with_sandbox: bool = False) -> dict[str, str]
                  "DAGSTER_HOME": str(prepare_dagster_home(config.dagster_home)),
                  "OUTSIGNAL_DB": str(settings.db_path().resolve()),
                  "PYTHONUNBUFFERED": "1"}
-    # Where EmailBison reaches the webhook endpoint: this machine's unless the operator names a public URL.
-    defaults = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "OUTSIGNAL_WEBHOOK_URL": config.webhook_url}
+    defaults = {"LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     if with_sandbox:
         overrides["OUTSIGNAL_SANDBOX_URL"] = config.sandbox_url
         overrides["OUTSIGNAL_SANDBOX_SMTP_PORT"] = str(config.smtp_port)
         defaults["OUTSIGNAL_DEMO"] = "1"  # demo admin password "demo" unless OUTSIGNAL_ADMIN_PASSWORD is set
         defaults.update(vendor_rate_overrides(SANDBOX_RPS))
+        # The sandbox EmailBison reaches this machine's webhook endpoint; a real EmailBison needs the public
+        # URL the operator sets (OUTSIGNAL_WEBHOOK_URL), else deploys register nothing.
+        defaults["OUTSIGNAL_WEBHOOK_URL"] = config.webhook_url
     return settings.child_environment(overrides, defaults)
 
 

@@ -118,7 +118,10 @@ def webhook_url(workspace: str, rotate: bool = False, register: bool = True) -> 
 
     made = make_webhook_url(workspace, rotate=rotate)
     made["registered"] = None
-    if register:
+    if register and settings.webhook_public_url() is None:
+        made["registration_error"] = ("OUTSIGNAL_WEBHOOK_URL is not set, so this URL is this machine's own address and "
+                                      "was not registered; set it to the address EmailBison can reach, then --rotate")
+    elif register:
         try:
             with workspace_client(workspace) as client:
                 made["registered"] = register_webhook(client, workspace, made["url"])

@@ -10,9 +10,9 @@
   attached; it bounces with world.bounce_probability(address) (truth of the address, stale finder
   data); else it may be opened, and the lead replies with world.reply_probability(true fit), is
   interested with world.interest_probability(true fit), books a meeting (tag "Meeting Booked") for half
-  of the interested, and a few who never reply unsubscribe. True fit = how senior the title reads ×
-  how responsive the lead's industry is (the lead's `vertical` custom variable, else the world's
-  industry of its domain). One email per lead: follow-ups are not simulated.
+  of the interested, and a few who never reply unsubscribe. True fit (world.true_fit) reads the lead's
+  title and industry (its `vertical` custom variable, else the world's industry of its domain) against
+  the client's real market (per EmailBison token). One email per lead: follow-ups are not simulated.
 - Webhooks as documented (§11): `GET|POST /api/webhook-url`, `GET|PUT|DELETE /api/webhook-url/{id}`;
   bodies `{"event": {...}, "data": {scheduled_email, campaign_event, lead, campaign, sender_email,
   reply?, tag?}}`. `GET /api/tags`; `GET /api/campaigns/{id}/leads` shows each lead's stats and filters
@@ -58,7 +58,7 @@ def _industry(lead: dict) -> str | None:
     return world.company(lead["email"].rsplit("@", 1)[-1])["industry"]
 
 
-def timeline(ws: Workspace, cid: int, lid: int) -> list[tuple[int, int, str]]:
+def timeline(token: str, ws: Workspace, cid: int, lid: int) -> list[tuple[int, int, str]]:
     """(day, order within the day, event type) of everything that will happen to this lead here."""
     lead = ws.leads[lid]
     email = lead["email"]
@@ -68,7 +68,7 @@ def timeline(ws: Workspace, cid: int, lid: int) -> list[tuple[int, int, str]]:
         return out + [(sent_day, 1, "bounced")]
     if world.roll("open", cid, email) < world.OPEN_RATE:
         out.append((sent_day + int(world.roll("open-day", cid, email) * 2), 1, "opened"))
-    fit = world.true_fit(lead.get("title"), _industry(lead))
+    fit = world.true_fit(lead.get("title"), _industry(lead), token)
     if world.roll("reply", cid, email) < world.reply_probability(fit):
         reply_day = sent_day + 1 + int(world.roll("reply-day", cid, email) * 5)
         out.append((reply_day, 2, "replied"))
@@ -132,7 +132,7 @@ def _payload(token: str, ws: Workspace, cid: int, lid: int, kind: str, day: int,
                          "status": "connected"},
     }
     if kind in ("replied", "interested"):
-        interested = kind == "interested" or any(k == "interested" for _d, _o, k in timeline(ws, cid, lid))
+        interested = kind == "interested" or any(k == "interested" for _d, _o, k in timeline(token, ws, cid, lid))
         data["reply"] = {"id": int(world.roll("reply-id", cid, lid) * 10**8), "from_email_address": lead["email"],
                          "primary_to_email_address": "sender@outsignal-sandbox.example",
                          "email_subject": f"Re: {data['scheduled_email']['email_subject'] or campaign['name']}",
@@ -176,7 +176,7 @@ async def clock(request: Request) -> Response:
                     if str(campaign.get("status", "")).lower() in SILENT_STATUSES:
                         continue
                     for lid in list(ws.campaign_leads.get(cid, [])):
-                        due += [(token, ws, cid, lid, order, kind) for d, order, kind in timeline(ws, cid, lid)
+                        due += [(token, ws, cid, lid, order, kind) for d, order, kind in timeline(token, ws, cid, lid)
                                 if d == day]
             for token, ws, cid, lid, _order, kind in sorted(due, key=lambda e: (e[0], e[2], e[3], e[4])):
                 tag = _apply(ws, cid, lid, kind)

@@ -88,10 +88,11 @@ def company(domain: str) -> dict:
 #   LeadMagic's finder data is stale for STALE_SHARE of the people it finds by name: it returns an old
 #   address format ({first initial}{last}@domain) that its own check still calls valid, and half of
 #   those bounce. So the finder that found an address matters: LeadMagic bounces clearly the most.
-# - Replies and interest rise with the lead's true fit: how senior the title reads (chief/founder/owner
-#   highest, then VP/head, director, manager, senior, everyone else; intern/student lowest) times how
-#   responsive the lead's industry is (a fixed appetite per industry). Every demo workspace's ICP targets
-#   senior titles, so a higher rule score means a higher true fit on average.
+# - Replies and interest rise with the lead's true fit. For a demo client (CLIENT_MARKETS) that is its
+#   real market: the lead's industry, words in the title, and a little seniority; the agency's ICP rules
+#   approximate it, so a higher rule score means a higher true fit on average. For any other EmailBison
+#   workspace: how senior the title reads (chief/founder/owner highest, then VP/head, director, manager,
+#   senior, everyone else; intern/student lowest) times how responsive the industry is.
 # - Meetings are booked by half of the interested leads; a few who never reply unsubscribe.
 
 STALE_SHARE = 0.35
@@ -144,8 +145,34 @@ def industry_appetite(industry: str | None) -> float:
     return 0.6 + 0.4 * roll("appetite", industry) if industry else 0.6
 
 
-def true_fit(title: str | None, industry: str | None) -> float:
-    return seniority_fit(title) * industry_appetite(industry)
+# The buyers who really answer each demo client (EmailBison token `sandbox-<slug>`): the industries and
+# the words in their titles. The agency's ICP rules approximate this truth, not copy it: Rise's rules also
+# reward CTO/technology titles and company size and country, which do not move replies here; that is
+# what a calibration should find. Any other token gets the generic market below.
+CLIENT_MARKETS = {
+    "rise": (("B2B SaaS", "Accounting & Finance", "Marketing & Advertising"),
+             ("marketing", "brand", "people", "hr", "events")),
+    "lime-recruitment": (("Logistics & Supply Chain", "Manufacturing", "Architecture & Construction"),
+                         ("hr", "people", "talent", "operations")),
+    "yoopknows": (("Architecture & Construction", "Real Estate"), ("architect", "principal", "project")),
+    "outsignal": (("B2B SaaS", "Professional Services", "Managed Services & IT"), ("founder", "sales", "growth", "ceo")),
+    "myacq": (("Business Services", "Manufacturing", "Logistics & Supply Chain"), ("owner", "founder", "ceo")),
+}
+
+
+def _has_word(title: str | None, words: tuple[str, ...]) -> bool:
+    text = f" {re.sub(r'[^a-z0-9]+', ' ', (title or '').lower())} "
+    return any(f" {w} " in text for w in words)
+
+
+def true_fit(title: str | None, industry: str | None, token: str = "") -> float:
+    """0–1: how much this lead wants what the client sells. For a demo client, its real market
+    (industry 40%, title words 35%, seniority 15%, a 10% floor); otherwise seniority × industry appetite."""
+    market = CLIENT_MARKETS.get(token.removeprefix("sandbox-"))
+    if market is None:
+        return seniority_fit(title) * industry_appetite(industry)
+    industries, words = market
+    return 0.1 + 0.4 * (industry in industries) + 0.35 * _has_word(title, words) + 0.15 * seniority_fit(title)
 
 
 def reply_probability(fit: float) -> float:

@@ -24,8 +24,9 @@ def _log(con, pid: int, provider: str, outcome: str, email: str | None, cost: fl
 
 
 def _event(con, key: str, kind: str, pid: int | None, campaign: int | None, ws: str = "acme") -> None:
+    list_id = {10: "acme.q1", 20: "acme.q2"}.get(campaign)
     con.execute("INSERT INTO campaign_events (event_key, workspace_slug, event_type, emailbison_campaign_id, person_id, "
-                "source) VALUES (?, ?, ?, ?, ?, 'webhook')", [key, ws, kind, campaign, pid])
+                "list_id, source) VALUES (?, ?, ?, ?, ?, ?, 'webhook')", [key, ws, kind, campaign, pid, list_id])
 
 
 @pytest.fixture

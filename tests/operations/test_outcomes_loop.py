@@ -16,6 +16,7 @@ import pytest
 from outsignal_pipelines.domain.outcomes import score_band
 from outsignal_pipelines.operations.deploy import prepare_deploy, run_deploy
 from outsignal_pipelines.operations.export import verification_gate
+from outsignal_pipelines.operations.notifications import settle
 from outsignal_pipelines.operations.outcomes import outcome_rollup
 from outsignal_pipelines.operations.outcomes_backfill import backfill_outcomes
 from outsignal_pipelines.operations.review import send_list_to_review, set_list_status
@@ -148,3 +149,4 @@ def test_events_flow_back_once_and_the_rollups_match_the_sandbox(seeded_store, s
             assert ours == _expected_rollup(emitted, by), by
             total_sent = sum(r["sent"] for r in ours.values())
             assert total_sent == len({e["lead_id"] for e in emitted if e["type"] == "sent"})
+    settle(timeout=20)  # the endpoint's background deliveries finish on this test's store
