@@ -5,6 +5,8 @@ the list's enrichment coverage, and did not understand the other two."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from outsignal_pipelines.agent import tools
@@ -68,3 +70,18 @@ def test_which_provider_bounces_most(results_store):
     assert call["tool"] == "provider_bounces" and call["args"]["workspace"] is None
     assert call["result"]["results"][0]["provider"] == "aiark"
     assert reply.reply.startswith("aiark bounces most across all workspaces")
+
+
+def test_mcp_publishes_the_results_tools_without_a_confirmation_step(results_store):
+    import asyncio
+
+    from outsignal_pipelines.mcp_server import build_server
+
+    server = build_server()
+    listed = {t.name: t for t in asyncio.run(server.list_tools())}
+    for name in ("campaign_results", "best_replying", "provider_bounces"):
+        assert name in listed and "Previews first" not in listed[name].description
+    assert set(listed["best_replying"].input_schema["properties"]) >= {"workspace", "by"}
+    result = asyncio.run(server.call_tool("campaign_results", {"workspace": "rise", "name": "Rise Q1"}))
+    text = result.content[0].text
+    assert json.loads(text)["list"] == "Rise Q1"
