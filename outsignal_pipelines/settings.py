@@ -128,6 +128,29 @@ def sandbox_port() -> int:
     return _int("OUTSIGNAL_SANDBOX_PORT", 8765)
 
 
+def webhook_port() -> int:
+    """Port of the EmailBison webhook endpoint that `demo` and `serve` start."""
+    return _int("OUTSIGNAL_WEBHOOK_PORT", 8766)
+
+
+def webhook_public_url() -> str | None:
+    """OUTSIGNAL_WEBHOOK_URL: the address EmailBison reaches the webhook endpoint at (a public HTTPS
+    origin in production, set by `demo`/`serve` to the local endpoint). Unset: webhook URLs are not
+    registered with EmailBison at deploy time."""
+    value = _get("OUTSIGNAL_WEBHOOK_URL")
+    return value.rstrip("/") if value else None
+
+
+def webhook_unknown_limits() -> tuple[int, int]:
+    """Requests with an unknown secret allowed per minute: (per client address, for the whole server)."""
+    return (_int("OUTSIGNAL_WEBHOOK_UNKNOWN_PER_ADDRESS", 10), _int("OUTSIGNAL_WEBHOOK_UNKNOWN_GLOBAL", 60))
+
+
+def bounce_rate_threshold() -> float:
+    """A list whose bounce rate (bounced / sent) is above this fails its outcome check."""
+    return _float("OUTSIGNAL_BOUNCE_RATE_THRESHOLD", 0.05, minimum=0.0)
+
+
 def sandbox_smtp_port() -> int | None:
     """The sandbox SMTP sink's port when one runs (set by `make demo`)."""
     raw = _get("OUTSIGNAL_SANDBOX_SMTP_PORT")

@@ -14,7 +14,7 @@ st.set_page_config(page_title="Outsignal Lead Engine", page_icon=":material/mark
 with shown_plainly("router", stop=True):
     ensure_store()
     identity = sessions.identity("admin")  # from this tab, or from the browser's cookie after a reload
-ADMIN_PATHS = ("home", "people", "companies", "lists", "campaigns", "spend", "settings", "chat", "agent-runs", "inbox")
+ADMIN_PATHS = ("home", "people", "companies", "lists", "campaigns", "results", "spend", "settings", "chat", "agent-runs", "inbox")
 portal = st.Page("app_pages/portal.py", title="Client portal", icon=":material/handshake:", url_path="portal")
 if identity is not None and identity.is_admin:
     from streamlit_portal.services.chat_ui import agent_shortcut
@@ -26,6 +26,7 @@ if identity is not None and identity.is_admin:
             st.Page("app_pages/admin_companies.py", title="Companies", icon=":material/domain:", url_path="companies"),
             st.Page("app_pages/admin_lists.py", title="Lists", icon=":material/list_alt:", url_path="lists"),
             st.Page("app_pages/admin_campaigns.py", title="Campaign copy", icon=":material/edit_note:", url_path="campaigns"),
+            st.Page("app_pages/admin_results.py", title="Results", icon=":material/monitoring:", url_path="results"),
             st.Page("app_pages/admin_spend.py", title="Spend", icon=":material/payments:", url_path="spend"),
             st.Page("app_pages/admin_settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
             st.Page("app_pages/admin_chat.py", title="Leads Agent", icon=":material/chat:", url_path="chat"),

@@ -47,7 +47,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     monkeypatch.setenv("OUTSIGNAL_ADMIN_PASSWORD", "test-admin-password")
     for name in ("OUTSIGNAL_DEMO", "OUTSIGNAL_SMTP_HOST", "OUTSIGNAL_SMTP_PORT", "OUTSIGNAL_SANDBOX_SMTP_PORT",
-                 "OUTSIGNAL_SLACK_WEBHOOK_URL", "OUTSIGNAL_SANDBOX_URL"):
+                 "OUTSIGNAL_SLACK_WEBHOOK_URL", "OUTSIGNAL_SANDBOX_URL", "OUTSIGNAL_WEBHOOK_URL",
+                 "OUTSIGNAL_WEBHOOK_PORT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OUTSIGNAL_DB_LOCK_TIMEOUT", "20")
 
@@ -195,3 +196,32 @@ def mail_and_slack(sandbox, monkeypatch):
     inbox.reset()
     yield inbox.INBOX
     controller.stop()
+
+
+@pytest.fixture
+def webhook_endpoint(monkeypatch):
+    """The product's EmailBison webhook endpoint, really serving on a loopback port, with
+    OUTSIGNAL_WEBHOOK_URL pointing at it (so deploys register it with the sandbox EmailBison)."""
+    import socket
+    import threading
+    import time as _time
+
+    import uvicorn
+
+    from outsignal_pipelines.webhooks.app import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = _time.monotonic() + 20
+    while not server.started:
+        assert _time.monotonic() < deadline, "webhook endpoint did not start"
+        _time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv("OUTSIGNAL_WEBHOOK_URL", url)
+    yield url
+    server.should_exit = True
+    thread.join(10)

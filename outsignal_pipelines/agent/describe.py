@@ -16,6 +16,10 @@ def _usd(value: Any) -> str:
     return f"${float(value or 0):,.2f}"
 
 
+def _pct(value: Any) -> str:
+    return "—" if value is None else f"{float(value) * 100:.1f}%"
+
+
 def search_summary(args: dict[str, Any]) -> str:
     """The filters a search used, in words ("VP · title: sales · B2B SaaS · verified email")."""
     parts: list[str] = []
@@ -156,4 +160,32 @@ def describe(name: str, args: dict[str, Any], result: dict[str, Any]) -> str:
         latest = result["deploys"][0] if result["deploys"] else None
         return (f"{result['list']} is {result['status'].replace('_', ' ')}"
                 + (f"; last deploy {latest['status']}." if latest else "; no deploys yet."))
+    if name == "campaign_results":
+        where = result.get("list") or result.get("workspace")
+        if not result.get("sent"):
+            return f"{where}: no emails sent yet" + (f" ({result['note']})." if result.get("note") else ".")
+        return (f"{where}: {result['sent']:,} sent, {result['bounced']:,} bounced ({_pct(result['bounce_rate'])}), "
+                f"{result['replied']:,} replies ({_pct(result['reply_rate'])} of delivered), "
+                f"{result['interested']:,} interested, {result['meetings']:,} meetings.")
+    if name == "best_replying":
+        rows = result["results"]
+        what = {"score_band": "score band", "finder_provider": "email finder"}.get(result["by"], result["by"])
+        if not rows:
+            return f"No replies to compare yet in {result['workspace']}: {result.get('note', 'no results')}."
+        top = rows[0]
+        line = (f"In {result['workspace']}, the {what} that replies most is {top['group'] or 'unknown'}: "
+                f"{_pct(top['reply_rate'])} ({top['replied']:,} of {top['delivered']:,} delivered)")
+        if not top["enough_data"]:
+            line += f"; no {what} has {result['min_delivered']} delivered emails yet, so this is a hint, not a finding"
+        others = ", ".join(f"{r['group'] or 'unknown'} {_pct(r['reply_rate'])}" for r in rows[1:4])
+        return line + (f". Next: {others}." if others else ".")
+    if name == "provider_bounces":
+        rows = result["results"]
+        scope = f" in {result['workspace']}" if result.get("workspace") else " across all workspaces"
+        if not rows:
+            return f"No bounces to compare{scope}: {result.get('note', 'nothing sent yet')}."
+        top = rows[0]
+        others = ", ".join(f"{r['provider']} {_pct(r['bounce_rate'])}" for r in rows[1:])
+        return (f"{top['provider']} bounces most{scope}: {_pct(top['bounce_rate'])} ({top['bounced']:,} of "
+                f"{top['sent']:,} sent)" + (f"; then {others}." if others else "."))
     return "Done."

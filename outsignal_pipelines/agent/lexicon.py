@@ -119,6 +119,10 @@ _KEEP = {"store", "scare", "scope", "shore", "core", "sore", "more", "some", "st
 
 
 _KEEP |= {"unverified", "unscored", "unenriched", "deployed", "verify", "verifying", "remove", "removed"}
+# Outcome words (results, replies, bounces): "finders" must not become "founders", nor "bounced" "bounces".
+_KEEP |= {"finder", "finders", "bounced", "bounces", "bounce", "replied", "replies", "doing", "going", "results",
+          "meetings", "performing", "performance", "responds", "response", "responses"}
+KEYWORDS |= {"vertical", "provider", "providers", "seniority", "replies", "results"}
 # Words of the vocabularies themselves ("real" of "real estate") are never "corrected" into another.
 VOCAB_WORDS = {w for phrase in [*SEARCH_WORDS, *FUNCTIONS, *SENIORITY_WORDS, *ROLES, *_COUNTRY_WORDS, *CITIES]
                for w in re.findall(r"[a-z]+", phrase.lower())}

@@ -21,7 +21,9 @@ HELP = ("I can find people (\"find VPs of sales in B2B SaaS with verified email\
         "them (\"how many leads does Rise have with a verified email\"), look someone up (\"who is Sophia Patel\"), "
         "build lists (\"make a list of heads of sales in Germany\", \"add them to Rise Q1\", \"remove the catch-all "
         "emails from Rise Q1\", rename, delete), enrich, score and export a list (cost preview first, then your "
-        "\"yes\"), send it to client review, deploy it and show its deploy status, and tell you what was spent.")
+        "\"yes\"), send it to client review, deploy it and show its deploy status, tell you what was spent, and "
+        "how a deployed list is doing (\"how is Rise Q1 doing?\", \"which vertical replies most for Lime?\", "
+        "\"which provider bounces most?\").")
 NOT_UNDERSTOOD = ("I didn't understand that. Try \"find CTOs in fintech with verified email\", \"show Rise Q1\" or "
                   "\"what did we spend this week\" (say \"help\" for more).")
 
@@ -283,6 +285,8 @@ def _understand(message: str, conv: Conversation, known: Known) -> Plan:
                 target = {"name": (named.group(0) if named else m.group(1)).strip(" .\"'"), "workspace": workspace}
         return Plan("add_to_list", {**target, "search": search})
 
+    if (plan := _results(reading, conv, workspace)) is not None:
+        return plan
     if _starts(text, "status") or re.search(r"\bdeploy(?:ment)? status\b|\b(?:did|has|is|was)\b.*\b(?:deploy|deployed|live)\b|"
                                             r"\bhow did\b.*\bdeploy|\bwhere is\b.*\bdeploy|\bstatus of\b.*\bdeploy", text):
         if reading.lists() or conv.last_list:
@@ -378,6 +382,53 @@ def _understand(message: str, conv: Conversation, known: Known) -> Plan:
         lst = reading.lists()[0]
         return _ask(f"What should I do with {lst.name}: show it, enrich it, score it or export it?", conv)
     return Plan(reply=NOT_UNDERSTOOD, outcome="not_understood")
+
+
+_PROVIDER = r"(?:email[- ])?(?:providers?|finders?|vendors?|data providers?|email finders?)"
+_REPLY = r"(?:repl(?:y|ies|ied)|respon(?:ds?|ses?|ded)|answers?|answered|writes? back|engages?|converts?)"
+_GROUPS = (("seniority", r"seniorit(?:y|ies)|levels?|job levels?|titles?"),
+           ("score_band", r"score bands?|bands?|icp bands?|scores?"),
+           ("finder_provider", _PROVIDER),
+           ("vertical", r"verticals?|industr(?:y|ies)|sectors?|markets?|niches?"))
+_HOW_IS = (r"\bhow(?:'s| is| are| has| have)\s+(?:the\s+)?(?:list\s+)?@[lw]\d+(?:\s+list)?\s+(?:been\s+)?"
+           r"(?:doing|performing|going|getting on|landing|working out)\b"
+           r"|\bhow (?:did|does|do) (?:the\s+)?(?:list\s+)?@[lw]\d+(?:\s+list)? (?:do|perform|go|land)\b"
+           r"|\b(?:results?|performance|outcomes?|replies|reply rate|response rate)\s+(?:of|for|from|on)\s+"
+           r"(?:the\s+)?(?:list\s+)?@[lw]\d+"
+           r"|@[lw]\d+(?:'s)?\s+(?:list\s+)?(?:results?|performance|outcomes?|reply rate|replies|numbers)\b"
+           r"|\bhow many (?:replies|meetings|responses)\b.*@[lw]\d+|@[lw]\d+\b.*\bhow many (?:replies|meetings)\b")
+
+
+def _results(reading: Reading, conv: Conversation, workspace: str | None) -> Plan | None:
+    """What happened after the send: "how is Rise Q1 doing?" (a list's results), "which vertical replies
+    most for Lime?" (best by a dimension), "which provider bounces most?" (bounce rate per finder).
+    Read-only, so nothing to confirm."""
+    text = reading.text
+    named = reading.workspaces()
+    if re.search(rf"\b{_PROVIDER}\b.*\bbounc\w*|\bbounc(?:es|ing|e rate|e rates)\b.*\b{_PROVIDER}\b", text):
+        return Plan("provider_bounces", {"workspace": named[-1].name if named else None})
+    most = r"(?:most|best|the most|highest|more|top|strongest|better)"
+    asks_best = (re.search(rf"\b(?:which|what|whose|where)\b.*\b{_REPLY}\b.*\b{most}\b", text)
+                 or re.search(rf"\b(?:which|what|whose|where)\b.*\b{most}\b.*\b{_REPLY}\b", text)
+                 or re.search(rf"\b(?:best|top|highest)[- ](?:replying|responding|performing|converting)\b", text)
+                 or re.search(rf"\b(?:which|what)\b.*\b(?:highest|best|top)\s+(?:reply|response) rates?\b", text)
+                 or re.search(rf"\b(?:reply|response) rates? (?:by|per|for each|across)\b", text)
+                 or re.search(rf"\b{_REPLY}\b.*\b(?:by|per)\s+(?:vertical|industry|sector|seniority|level|band|"
+                              rf"provider|finder)", text))
+    if asks_best:
+        by = next((name for name, words in _GROUPS if re.search(rf"\b(?:{words})\b", text)), None)
+        if by is not None:
+            return Plan("best_replying", {"workspace": workspace, "by": by})
+    if re.search(_HOW_IS, text):
+        lists = reading.lists()
+        if lists:
+            return Plan("campaign_results", {"workspace": lists[0].workspace, "name": lists[0].name})
+        if named:
+            return Plan("campaign_results", {"workspace": named[-1].name})
+    if conv.last_list and re.fullmatch(r"(?:and\s+)?how(?:'s| is) (?:it|that list|the list|this list) "
+                                       r"(?:doing|performing|going)", text):
+        return Plan("campaign_results", {**conv.last_list, "name": conv.last_list["name"]})
+    return None
 
 
 def _answerable_focus(reading: Reading, known: Known) -> bool:

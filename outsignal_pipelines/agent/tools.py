@@ -401,6 +401,48 @@ def deploy_status_tool(ctx: ToolContext, args: ListArgs) -> dict[str, Any]:
     return {"list": target.name, "status": target.status, "deploys": deploys(workspace, target.id)}
 
 
+# ------------------------------------------------------------------ results (read-only: nothing to confirm)
+
+class ResultsArgs(BaseModel):
+    workspace: str | None = None
+    name: str | None = Field(None, description="A list's name; without one, the whole workspace")
+
+
+class BestArgs(WorkspaceArgs):
+    by: Literal["vertical", "seniority", "score_band", "finder_provider"] = Field(
+        "vertical", description="What to compare reply rates across")
+
+
+@tool("campaign_results", "What happened after the send for a list (or a whole workspace): sent, bounced, replies, "
+      "interested, meetings and their rates.", ResultsArgs)
+def campaign_results_tool(ctx: ToolContext, args: ResultsArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.results import list_results, workspace_results
+
+    workspace = _workspace(ctx, args.workspace)
+    if args.name:
+        return list_results(workspace, args.name)
+    result = workspace_results(workspace)
+    return {"workspace": workspace, **result["totals"],
+            "results": [{k: row[k] for k in ("list", "sent", "replied", "interested", "meetings", "reply_rate")}
+                        for row in result["lists"]]}
+
+
+@tool("best_replying", "Which vertical (or seniority, score band, email finder) replies most in a workspace, with "
+      "reply rates and counts; groups with too little data are listed last.", BestArgs)
+def best_replying_tool(ctx: ToolContext, args: BestArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.results import best_by
+
+    return best_by(_workspace(ctx, args.workspace), args.by)
+
+
+@tool("provider_bounces", "Bounce rate per email-finding provider, highest first (all workspaces unless one is "
+      "named).", WorkspaceArgs)
+def provider_bounces_tool(ctx: ToolContext, args: WorkspaceArgs) -> dict[str, Any]:
+    from outsignal_pipelines.operations.results import bounce_by_provider
+
+    return bounce_by_provider(args.workspace)
+
+
 def call(name: str, ctx: ToolContext, arguments: dict[str, Any]) -> dict[str, Any]:
     """Validate arguments against the tool's schema and run it. Errors come back as {"error": ...}."""
     spec = REGISTRY.get(name)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from outsignal_pipelines.cli import agent, lists, pipelines, review, search, servers, setup, sign_ins
+from outsignal_pipelines.cli import agent, lists, outcomes, pipelines, review, search, servers, setup, sign_ins
 from outsignal_pipelines.cli._failures import JsonErrorsGroup
 
 app = typer.Typer(help="Outsignal Lead Engine: the lead store, enrichment, scoring, review and deploy.",
@@ -20,5 +20,7 @@ app.add_typer(review.app, name="review")
 app.add_typer(sign_ins.app, name="sign-ins")
 app.add_typer(agent.app)  # chat, mcp
 app.add_typer(servers.app)  # sandbox, demo, serve
+app.add_typer(outcomes.webhooks_app, name="webhooks")  # url, serve
+app.add_typer(outcomes.outcomes_app, name="outcomes")  # backfill, rollup
 
 __all__ = ["app"]

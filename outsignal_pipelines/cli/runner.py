@@ -29,6 +29,7 @@ class ServeConfig:
     streamlit_port: int = 8501
     sandbox_port: int = 8765
     smtp_port: int = 8025
+    webhook_port: int = 8766
     dagster_home: Path = field(default_factory=lambda: Path(".dagster_home"))
     ready_timeout: float = 180.0
 
@@ -40,6 +41,7 @@ class ServeConfig:
             streamlit_port=settings.streamlit_port(),
             sandbox_port=settings.sandbox_port(),
             smtp_port=settings.sandbox_smtp_port_for_serving(),
+            webhook_port=settings.webhook_port(),
             dagster_home=settings.dagster_home_for_serving(),
         )
 
@@ -54,6 +56,10 @@ class ServeConfig:
     @property
     def sandbox_url(self) -> str:
         return f"http://{self.host}:{self.sandbox_port}"
+
+    @property
+    def webhook_url(self) -> str:
+        return f"http://{self.host}:{self.webhook_port}"
 
 
 def prepare_dagster_home(path: Path) -> Path:
@@ -78,12 +84,15 @@ def child_env(config: ServeConfig, with_sandbox: bool = False) -> dict[str, str]
         overrides["OUTSIGNAL_SANDBOX_SMTP_PORT"] = str(config.smtp_port)
         defaults["OUTSIGNAL_DEMO"] = "1"  # demo admin password "demo" unless OUTSIGNAL_ADMIN_PASSWORD is set
         defaults.update(vendor_rate_overrides(SANDBOX_RPS))
+        # The sandbox EmailBison reaches this machine's webhook endpoint; a real EmailBison needs the public
+        # URL the operator sets (OUTSIGNAL_WEBHOOK_URL), else deploys register nothing.
+        defaults["OUTSIGNAL_WEBHOOK_URL"] = config.webhook_url
     return settings.child_environment(overrides, defaults)
 
 
 # What a second terminal needs to reach the running demo: its store, Dagster instance and sandbox.
 SHARED_ENV = ("OUTSIGNAL_DB", "DAGSTER_HOME", "OUTSIGNAL_PORTAL_URL", "OUTSIGNAL_SANDBOX_URL",
-              "OUTSIGNAL_SANDBOX_SMTP_PORT", "OUTSIGNAL_DEMO", "LITELLM_LOCAL_MODEL_COST_MAP")
+              "OUTSIGNAL_SANDBOX_SMTP_PORT", "OUTSIGNAL_DEMO", "LITELLM_LOCAL_MODEL_COST_MAP", "OUTSIGNAL_WEBHOOK_URL")
 
 
 def env_file_text(env: dict[str, str]) -> str:
@@ -116,6 +125,10 @@ def _bin(name: str) -> str:
 def dagster_command(config: ServeConfig) -> list[str]:
     return [_bin("dagster"), "dev", "-w", str(settings.project_root() / "workspace.yaml"),
             "-h", config.host, "-p", str(config.dagster_port)]
+
+
+def webhook_command(config: ServeConfig) -> list[str]:
+    return [_bin("outsignal"), "webhooks", "serve", "--host", config.host, "--port", str(config.webhook_port)]
 
 
 def sandbox_command(config: ServeConfig) -> list[str]:
@@ -186,6 +199,7 @@ def serve(config: ServeConfig, say: Callable[[str], None] = print, with_sandbox:
         if with_sandbox:
             processes["sandbox"] = subprocess.Popen(sandbox_command(config), env=env, cwd=cwd, start_new_session=True)
         processes["dagster"] = subprocess.Popen(dagster_command(config), env=env, cwd=cwd, start_new_session=True)
+        processes["webhooks"] = subprocess.Popen(webhook_command(config), env=env, cwd=cwd, start_new_session=True)
         streamlit_env = dict(env)
         streamlit_env.setdefault("OUTSIGNAL_DB_LINGER_SECONDS", STREAMLIT_DB_LINGER_SECONDS)
         streamlit_env.setdefault("OUTSIGNAL_SEARCH_LAG_SECONDS", STREAMLIT_SEARCH_LAG_SECONDS)
@@ -193,7 +207,8 @@ def serve(config: ServeConfig, say: Callable[[str], None] = print, with_sandbox:
                                                   start_new_session=True)
         deadline = time.monotonic() + config.ready_timeout
         checks = {"dagster": f"{config.dagster_url}/server_info",
-                  "streamlit": f"{config.streamlit_url}/_stcore/health"}
+                  "streamlit": f"{config.streamlit_url}/_stcore/health",
+                  "webhooks": f"{config.webhook_url}/health"}
         if with_sandbox:
             checks["sandbox"] = f"{config.sandbox_url}/_sandbox/health"
         for name, url in checks.items():
@@ -208,6 +223,8 @@ def serve(config: ServeConfig, say: Callable[[str], None] = print, with_sandbox:
         say(f"  Admin app + client portal (Streamlit): {config.streamlit_url}")
         say(f"  Pipelines (Dagster UI):                {config.dagster_url}")
         say(f"  Lead store:                            {env['OUTSIGNAL_DB']}")
+        say(f"  EmailBison webhooks:                   {config.webhook_url}/emailbison/webhook/<secret> "
+            "(outsignal webhooks url --workspace <slug>)")
         if with_sandbox:
             say(f"  Sandbox vendor APIs (no real spend):   {config.sandbox_url}/_sandbox/usage")
         say("In another terminal, to use this demo's store and sandbox from the command line:")

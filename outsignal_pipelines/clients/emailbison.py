@@ -200,8 +200,35 @@ class EmailBisonClient:
         return self._request("POST", f"/campaigns/{int(campaign_id)}/leads/attach-leads",
                              json={"lead_ids": lead_ids, "allow_parallel_sending": False}, retry=True)
 
-    def campaign_leads(self, campaign_id: int) -> list[dict]:
-        return self._pages(f"/campaigns/{int(campaign_id)}/leads")
+    def campaign_leads(self, campaign_id: int, tag_ids: list[int] | None = None) -> list[dict]:
+        """Every lead of a campaign with its per-campaign stats (`lead_campaign_data`); with `tag_ids`,
+        only the leads carrying one of those tags (`filters.tag_ids[]`)."""
+        params = {"filters[tag_ids][]": [int(t) for t in tag_ids]} if tag_ids else None
+        return self._pages(f"/campaigns/{int(campaign_id)}/leads", params)
+
+    def campaign_stats(self, campaign_id: int, start_date: str, end_date: str) -> dict:
+        """POST /campaigns/{id}/stats for a date range (YYYY-MM-DD): a read, so it is retried."""
+        data = self._request("POST", f"/campaigns/{int(campaign_id)}/stats",
+                             json={"start_date": start_date, "end_date": end_date}, retry=True)
+        return data if isinstance(data, dict) else {}
+
+    def tags(self) -> list[dict]:
+        return self._pages("/tags")
+
+    # ------------------------------------------------------------ webhooks (§11)
+
+    def webhooks(self) -> list[dict]:
+        data = self._request("GET", "/webhook-url", retry=True)
+        return list(data or []) if isinstance(data, list) else []
+
+    def create_webhook(self, name: str, url: str, events: list[str]) -> dict:
+        """POST /webhook-url (201). Not retried blindly: callers look for theirs by name first."""
+        return self._request("POST", "/webhook-url", json={"name": name, "url": url, "events": list(events)})
+
+    def update_webhook(self, webhook_id: int, name: str, url: str, events: list[str]) -> dict:
+        """PUT /webhook-url/{id}: the same body as create; events left out are disabled. Idempotent."""
+        return self._request("PUT", f"/webhook-url/{int(webhook_id)}",
+                             json={"name": name, "url": url, "events": list(events)}, retry=True)
 
     # ------------------------------------------------------------ sequence steps (v1.1)
 

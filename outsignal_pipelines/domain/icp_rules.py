@@ -6,6 +6,9 @@ score in seconds. Five factors, each worth points when the client's rules name i
 A factor the client did not configure drops out (the rest are scaled to 100); a factor the lead has
 no data for earns 40% of its points and lowers the confidence. An exclusion (title keyword, company
 domain) scores 0. Every score comes with the reasons behind it.
+
+A workspace may change a factor's points (`weights`, e.g. after the ICP calibration showed which
+factors predict replies); 0 turns a factor off. Unset factors keep the defaults below.
 """
 
 from __future__ import annotations
@@ -32,6 +35,21 @@ class IcpRules(BaseModel):
     countries: list[str] = Field(default_factory=list)
     exclude_title_keywords: list[str] = Field(default_factory=list)
     exclude_domains: list[str] = Field(default_factory=list)
+    weights: dict[str, int] = Field(default_factory=dict)   # factor → points, overriding WEIGHTS
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, value: dict[str, int]) -> dict[str, int]:
+        bad = [k for k in value if k not in WEIGHTS]
+        if bad:
+            raise ValueError(f"unknown factor {bad}; choose from {', '.join(WEIGHTS)}")
+        if any(not 0 <= v <= 100 for v in value.values()):
+            raise ValueError("a factor's weight must be between 0 and 100")
+        return value
+
+    def weight(self, factor: str) -> int:
+        """The points a factor is worth for this workspace (its default unless the workspace changed it)."""
+        return self.weights.get(factor, WEIGHTS[factor])
 
     @field_validator("seniorities")
     @classmethod
@@ -77,7 +95,7 @@ class IcpRules(BaseModel):
             "headcount": self.headcount_min is not None or self.headcount_max is not None,
             "country": bool(self.countries),
         }
-        return {name: WEIGHTS[name] for name, on in factors.items() if on}
+        return {name: self.weight(name) for name, on in factors.items() if on and self.weight(name) > 0}
 
 
 SCORE_INPUT_SCHEMA = {"person_id": pl.Int64, "job_title": pl.String, "seniority": pl.String, "vertical": pl.String,
@@ -101,32 +119,33 @@ def score_frame(people: pl.DataFrame, rules: IcpRules) -> pl.DataFrame:
                          pl.lit("low").alias("confidence"))
     title = pl.col("job_title").str.to_lowercase()
     parts = []
+    conditions = _conditions(rules)
     if "seniority" in active:
-        known = pl.col("seniority").is_not_null() & (pl.col("seniority") != "Unknown")
-        parts.append(_factor(known, pl.col("seniority").is_in(rules.seniorities), active["seniority"],
+        known, hit = conditions["seniority"]
+        parts.append(_factor(known, hit, active["seniority"],
                              pl.col("seniority") + pl.lit(" is a target seniority"),
                              pl.col("seniority") + pl.lit(" is not a target seniority"), "seniority unknown"))
     if "title" in active:
         matched = title.str.extract(_keyword_pattern(rules.title_keywords), 1)
-        parts.append(_factor(pl.col("job_title").is_not_null(), matched.is_not_null(), active["title"],
+        known, hit = conditions["title"]
+        parts.append(_factor(known, hit, active["title"],
                              pl.lit("title mentions '") + matched + pl.lit("'"),
                              pl.lit("title has none of the target keywords"), "no job title"))
     if "vertical" in active:
-        parts.append(_factor(pl.col("vertical").is_not_null(), pl.col("vertical").is_in(rules.verticals),
-                             active["vertical"], pl.col("vertical") + pl.lit(" is a target vertical"),
+        known, hit = conditions["vertical"]
+        parts.append(_factor(known, hit, active["vertical"], pl.col("vertical") + pl.lit(" is a target vertical"),
                              pl.col("vertical") + pl.lit(" is outside the target verticals"), "vertical unknown"))
     if "headcount" in active:
-        low = rules.headcount_min if rules.headcount_min is not None else 0
-        high = rules.headcount_max if rules.headcount_max is not None else 10**9
+        low, high = _headcount_range(rules)
         span = f"{low:,}–{high:,}" if rules.headcount_max is not None else f"{low:,}+"
-        parts.append(_factor(pl.col("headcount").is_not_null(), pl.col("headcount").is_between(low, high),
-                             active["headcount"],
+        known, hit = conditions["headcount"]
+        parts.append(_factor(known, hit, active["headcount"],
                              pl.col("headcount").cast(pl.String) + pl.lit(f" staff is within {span}"),
                              pl.col("headcount").cast(pl.String) + pl.lit(f" staff is outside {span}"),
                              "headcount unknown"))
     if "country" in active:
-        parts.append(_factor(pl.col("country").is_not_null(), pl.col("country").is_in(rules.countries),
-                             active["country"], pl.col("country") + pl.lit(" is a target country"),
+        known, hit = conditions["country"]
+        parts.append(_factor(known, hit, active["country"], pl.col("country") + pl.lit(" is a target country"),
                              pl.col("country") + pl.lit(" is not a target country"), "country unknown"))
     total_weight = float(sum(active.values()))
     raw = pl.sum_horizontal([p for p, _, _ in parts]) / total_weight * 100
@@ -153,6 +172,41 @@ def score_frame(people: pl.DataFrame, rules: IcpRules) -> pl.DataFrame:
         .when(known_share >= 0.5).then(pl.lit("medium"))
         .otherwise(pl.lit("low")).alias("confidence"),
     )
+
+
+def _headcount_range(rules: IcpRules) -> tuple[int, int]:
+    low = rules.headcount_min if rules.headcount_min is not None else 0
+    high = rules.headcount_max if rules.headcount_max is not None else 10**9
+    return low, high
+
+
+def _conditions(rules: IcpRules) -> dict[str, tuple[pl.Expr, pl.Expr]]:
+    """(known, hit) per configured factor: the one definition of what 'matches the ICP' means, shared by
+    the scorer and by the calibration that asks which factors predict replies."""
+    out: dict[str, tuple[pl.Expr, pl.Expr]] = {}
+    if rules.seniorities:
+        out["seniority"] = (pl.col("seniority").is_not_null() & (pl.col("seniority") != "Unknown"),
+                            pl.col("seniority").is_in(rules.seniorities))
+    if rules.title_keywords:
+        matched = pl.col("job_title").str.to_lowercase().str.extract(_keyword_pattern(rules.title_keywords), 1)
+        out["title"] = (pl.col("job_title").is_not_null(), matched.is_not_null())
+    if rules.verticals:
+        out["vertical"] = (pl.col("vertical").is_not_null(), pl.col("vertical").is_in(rules.verticals))
+    if rules.headcount_min is not None or rules.headcount_max is not None:
+        low, high = _headcount_range(rules)
+        out["headcount"] = (pl.col("headcount").is_not_null(), pl.col("headcount").is_between(low, high))
+    if rules.countries:
+        out["country"] = (pl.col("country").is_not_null(), pl.col("country").is_in(rules.countries))
+    return out
+
+
+def factor_matches(people: pl.DataFrame, rules: IcpRules) -> pl.DataFrame:
+    """person_id and, per configured factor (whatever its weight), True (matches the ICP), False (does
+    not) or null (no data): what the calibration compares reply rates across."""
+    df = people.select([pl.col(c).cast(t) if c in people.columns else pl.lit(None, dtype=t).alias(c)
+                        for c, t in SCORE_INPUT_SCHEMA.items()])
+    return df.select("person_id", *[pl.when(known).then(hit.fill_null(False)).otherwise(None).alias(name)
+                                    for name, (known, hit) in _conditions(rules).items()])
 
 
 def _keyword_pattern(keywords: list[str]) -> str:

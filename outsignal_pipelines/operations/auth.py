@@ -100,9 +100,9 @@ def workspaces_for_email(email: str) -> list[str]:
 
 # ------------------------------------------------------------------ rate-limit slots
 
-def _take_slot(con, scope: str, key: str, limit: int, at: datetime) -> bool:
+def _take_slot(con, scope: str, key: str, limit: int, at: datetime, window_minutes: float = WINDOW_MINUTES) -> bool:
     """Take one of `limit` slots of (scope, key) whose last use is older than the window."""
-    free_before = at - timedelta(minutes=WINDOW_MINUTES)
+    free_before = at - timedelta(minutes=window_minutes)
     busy = {r[0] for r in con.execute("SELECT slot FROM sign_in_slots WHERE scope = ? AND key = ? AND taken_at > ?",
                                       [scope, key, free_before]).fetchall()}
     free = next((n for n in range(limit) if n not in busy), None)
@@ -112,6 +112,9 @@ def _take_slot(con, scope: str, key: str, limit: int, at: datetime) -> bool:
         "INSERT INTO sign_in_slots (scope, key, slot, taken_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (scope, key, slot) DO UPDATE SET taken_at = excluded.taken_at "
         "WHERE sign_in_slots.taken_at <= ? RETURNING slot", [scope, key, free, at, free_before]).fetchall())
+
+
+take_slot = _take_slot  # also the webhook endpoint's limit on unknown secrets (operations/webhook_intake)
 
 
 def _audit(con, kind: str, browser: str | None, outcome: str, at: datetime, email: str | None = None) -> None:

@@ -25,6 +25,7 @@ from outsignal_pipelines.operations.notifications import deliver_in_background, 
 from outsignal_pipelines.operations import NotFound, OperationError
 from outsignal_pipelines.operations.lists import resolve_list
 from outsignal_pipelines.operations.run_requests import ListBusy, request_run
+from outsignal_pipelines.operations.webhook_secrets import ensure_registered_at_deploy
 from outsignal_pipelines.operations.review import create_deploy, deploys, get_deploy, list_drafts, set_deploy_status, \
     set_list_status
 from outsignal_pipelines.store import connect, transaction
@@ -171,6 +172,10 @@ def run_deploy(workspace: str, deploy_id: int, client: EmailBisonClient | None =
             skipped = result["skipped"]
         done = set_deploy_status(workspace, deploy_id, "complete", emailbison_campaign_id=campaign["id"],
                                  lead_count=leads, step_count=steps, skipped=json.dumps(skipped))
+        try:  # outcomes flow back through the workspace's webhook URL; a refusal never fails the deploy
+            webhook = ensure_registered_at_deploy(client, workspace)
+        except OperationError as exc:
+            webhook = {"error": str(exc)}
     except (EmailBisonError, OperationError, Exception) as exc:  # noqa: BLE001 - recorded, notified, re-raised
         message = str(exc)
         set_deploy_status(workspace, deploy_id, "failed", error=message[:1000])
@@ -188,7 +193,7 @@ def run_deploy(workspace: str, deploy_id: int, client: EmailBisonClient | None =
     _notify(workspace, f"*{done['campaign_name']}* is live in EmailBison (campaign {done['emailbison_campaign_id']}): "
             f"{done['lead_count']} leads attached, {done['step_count']} sequence steps.{left_out}",
             "Deploy complete: " + done["campaign_name"], key=f"deploy:{deploy_id}:complete")
-    return {**done, "skipped": skipped}
+    return {**done, "skipped": skipped, **({"webhook": webhook} if webhook else {})}
 
 
 def _notify(workspace: str, text: str, subject: str, key: str) -> None:

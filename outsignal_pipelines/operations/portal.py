@@ -64,6 +64,14 @@ def deployments(session_token: str) -> list[dict[str, Any]]:
     return deploys(require(session_token).workspace)
 
 
+def results(session_token: str) -> dict[str, int]:
+    """The Results card: sent, replies, interested, meetings of the client's own workspace (from the
+    session, never from the request)."""
+    from outsignal_pipelines.operations.results import results_card
+
+    return results_card(require(session_token).workspace)
+
+
 def _feedback(text: str | None) -> str | None:
     cleaned = (text or "").strip()
     return cleaned[:MAX_FEEDBACK] or None

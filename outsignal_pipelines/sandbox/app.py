@@ -6,7 +6,8 @@ injected failures and a credit balance; `GET /_sandbox/usage` tells what would h
 This module only assembles: the vendors come from clients.registry (each entry names its sandbox
 module), shared behaviour lives in sandbox.state, the control endpoints in sandbox.control
 (GET /_sandbox/usage, GET /_sandbox/calls, GET|POST /_sandbox/config, POST /_sandbox/reset).
-EmailBison lives under /emailbison/api/... (see sandbox.emailbison), with GET /emailbison/_state.
+EmailBison lives under /emailbison/api/... (see sandbox.emailbison), with GET /emailbison/_state; what
+happens after the send (clock, webhooks, stats) in sandbox.emailbison_events.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from outsignal_pipelines.clients import registry
-from outsignal_pipelines.sandbox import control, emailbison, inbox
+from outsignal_pipelines.sandbox import control, emailbison, emailbison_events, inbox
 
 
 def vendor_routes() -> list[BaseRoute]:
@@ -29,7 +30,8 @@ def vendor_routes() -> list[BaseRoute]:
 
 
 def create_app() -> Starlette:
-    return Starlette(routes=[*control.routes(), *vendor_routes(), *emailbison.routes("/emailbison"), *inbox.routes()])
+    return Starlette(routes=[*control.routes(), *vendor_routes(), *emailbison.routes("/emailbison"),
+                               *emailbison_events.routes("/emailbison"), *inbox.routes()])
 
 
 app = create_app()

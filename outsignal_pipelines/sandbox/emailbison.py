@@ -3,6 +3,7 @@
 Laravel-shaped 422s; POST of sequence steps appends; bulk lead upserts skip personal-domain emails
 silently and are idempotent by email; a single create of an existing email is a 422; attach-leads
 ignores leads already attached. `GET /emailbison/_state` shows everything for tests and demos.
+What happens after the send (the clock, webhooks, tags, stats) lives in sandbox.emailbison_events.
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ class Workspace:
     custom_variables: dict[str, dict] = field(default_factory=dict)
     steps: dict[int, list[dict]] = field(default_factory=dict)      # campaign id → steps
     campaign_leads: dict[int, list[int]] = field(default_factory=dict)
+    # After the send (see sandbox.emailbison_events): when each lead was attached (clock day), its
+    # per-campaign stats, the workspace's tags and which leads carry them, and registered webhooks.
+    attached_day: dict[tuple[int, int], int] = field(default_factory=dict)
+    lead_stats: dict[tuple[int, int], dict] = field(default_factory=dict)
+    tags: dict[int, dict] = field(default_factory=dict)
+    lead_tags: dict[int, set[int]] = field(default_factory=dict)
+    webhooks: dict[int, dict] = field(default_factory=dict)
 
 
 class EmailBisonState:
@@ -49,6 +57,9 @@ class EmailBisonState:
         self.requests = 0
         self.rate_limited = 0
         self.lock = asyncio.Lock()
+        self.clock_day = 0                       # the sandbox's own calendar, driven by tests and demos
+        self.clock_started = datetime.now(timezone.utc).replace(microsecond=0)
+        self.emitted: list[dict] = []            # every event the clock emitted, and whether it was delivered
 
 
 STATE = EmailBisonState()
@@ -308,6 +319,7 @@ async def attach_leads(request: Request) -> Response:
     for lid in ids:
         if lid not in attached:
             attached.append(lid)
+            ws.attached_day[(cid, lid)] = STATE.clock_day
     return JSONResponse({"data": {"success": True,
                                   "message": f"Leads successfully added to {ws.campaigns[cid]['name']}."}})
 
@@ -316,9 +328,11 @@ async def campaign_leads(request: Request) -> Response:
     ws, cid, error = await _campaign_request(request)
     if error:
         return error
-    items = [dict(ws.leads[lid], lead_campaign_data={"status": "never_contacted", "emails_sent": 0, "replies": 0,
-                                                     "opens": 0, "interested": False})
-             for lid in ws.campaign_leads.get(cid, [])]
+    wanted = {int(t) for t in request.query_params.getlist("filters[tag_ids][]") if t.isdigit()}
+    fresh = {"status": "never_contacted", "emails_sent": 0, "replies": 0, "opens": 0, "interested": False}
+    items = [dict(ws.leads[lid], lead_campaign_data=dict(ws.lead_stats.get((cid, lid), fresh)))
+             for lid in ws.campaign_leads.get(cid, [])
+             if not wanted or wanted & ws.lead_tags.get(lid, set())]
     return _page(request, items)
 
 

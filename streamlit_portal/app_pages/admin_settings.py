@@ -12,6 +12,7 @@ from outsignal_pipelines.domain.vocabulary import SENIORITIES, VERTICALS
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.scoring import scoring_model, update_icp, workspace_icp
 from outsignal_pipelines.operations.workspaces import list_workspaces
+from streamlit_portal.services.outcome_suggestions import suggestions_panel
 from streamlit_portal.services.workspace_settings import new_workspace_form, workspace_settings_forms
 
 st.title("Workspace settings")
@@ -54,7 +55,7 @@ if saved:
             "verticals": verticals, "headcount_min": int(hc_min) or None, "headcount_max": int(hc_max) or None,
             "countries": chosen_countries,
             "exclude_title_keywords": [k for k in exclude.split(",") if k.strip()],
-            "exclude_domains": rules.exclude_domains,
+            "exclude_domains": rules.exclude_domains, "weights": rules.weights,
         })
     except OperationError as exc:
         st.error(str(exc))
@@ -62,5 +63,7 @@ if saved:
         st.success("ICP saved. To apply it to people already scored, score their lists again on the Lists page.")
 
 workspace_settings_forms(slug)
+st.divider()
+suggestions_panel(slug)
 st.divider()
 new_workspace_form(expanded=False)

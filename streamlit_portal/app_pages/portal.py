@@ -1,5 +1,6 @@
 """The client portal: sign in with a magic link, review the leads and the copy waiting for you,
-approve or reject with feedback, and follow the deployment. The workspace is never taken from the
+approve or reject with feedback, follow the deployment and its results (sent, replies, interested,
+meetings). The workspace is never taken from the
 URL or the page: only from the server-side session the link opened."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from outsignal_pipelines.operations.portal import (
     deployments,
     lists_for_review,
     masthead,
+    results,
 )
 from streamlit_portal.services import sessions
 from streamlit_portal.services.errors import report
@@ -128,6 +130,16 @@ for campaign, drafts in campaigns.items():
             decide("copy", campaign, "rejected", feedback)
 
 history = deployments(st.session_state["portal_session"])
+numbers = results(st.session_state["portal_session"])
+if numbers["sent"]:
+    st.subheader("Results")
+    cols = st.columns(4)
+    for col, (label, key) in zip(cols, (("Emails sent", "sent"), ("Replies", "replies"),
+                                        ("Interested", "interested"), ("Meetings", "meetings"))):
+        col.metric(label, f"{numbers[key]:,}")
+elif history:
+    st.caption(":material/hourglass_empty: Results (replies, interested leads, meetings) show here once your "
+               "campaign starts sending.")
 if history:
     st.subheader("Deployment")
     icons = {"pending": ":material/schedule:", "running": ":material/rocket_launch:",

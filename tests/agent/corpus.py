@@ -394,6 +394,28 @@ CONVERSATIONS += [
         ("how many vps of marketing in saas", "count_people", S(L, title_any=["marketing"], seniorities=["VP"],
                                                                   verticals=SAAS)),
     ]),
+    # ---------------------------------------------------------------- results after the send (issue 20)
+    (R, [
+        ("how is Rise Q1 doing?", "campaign_results", {"workspace": R, "name": "Rise Q1"}),
+        ("how's Rise Q1 performing", "campaign_results", {"workspace": R, "name": "Rise Q1"}),
+        ("results for Rise Q1", "campaign_results", {"workspace": R, "name": "Rise Q1"}),
+        ("Rise Q1 results", "campaign_results", {"workspace": R, "name": "Rise Q1"}),
+        ("how did Rise Q1 do?", "campaign_results", {"workspace": R, "name": "Rise Q1"}),
+        ("how many replies has Rise Q1 had", "campaign_results", {"workspace": R, "name": "Rise Q1"}),
+        ("how is lime recruitment doing", "campaign_results", {"workspace": L}),
+        ("which vertical replies most for Lime?", "best_replying", {"workspace": L, "by": "vertical"}),
+        ("which industry responds best for lime", "best_replying", {"workspace": L, "by": "vertical"}),
+        ("which vertical gets the most replies?", "best_replying", {"workspace": L, "by": "vertical"}),  # still Lime
+        ("reply rate by vertical for lime", "best_replying", {"workspace": L, "by": "vertical"}),
+        ("best performing vertical for lime recruitment", "best_replying", {"workspace": L, "by": "vertical"}),
+        ("what seniority replies the most", "best_replying", {"workspace": L, "by": "seniority"}),
+        ("which provider bounces most?", "provider_bounces", {"workspace": None}),
+        ("which email finders bounce the most?", "provider_bounces", {"workspace": None}),
+        ("which finder has the highest bounce rate", "provider_bounces", {"workspace": None}),
+        ("bounce rate by provider", "provider_bounces", {"workspace": None}),
+        ("what providers bounce most for lime", "provider_bounces", {"workspace": L}),
+        ("find people with bounced emails on Rise Q1", "search_people", S(in_list="Rise Q1", email_status="invalid")),
+    ]),
 ]
 
 

@@ -93,3 +93,29 @@ def test_invalid_rules_are_refused(bad):
                                              (39, "grey"), (0, "grey"), (None, "unscored")])
 def test_bands(score, expected):
     assert band(score) == expected
+
+
+def test_a_workspace_weight_changes_a_factors_points_and_zero_turns_it_off():
+    # Default: seniority 30 of 50 (seniority + vertical). With seniority 45: a seniority-only match is 45/65.
+    rules = IcpRules(seniorities=["C-Suite"], verticals=["B2B SaaS"])
+    assert one(rules, vertical="Manufacturing")["score"] == 60
+    heavier = IcpRules(seniorities=["C-Suite"], verticals=["B2B SaaS"], weights={"seniority": 45})
+    assert one(heavier, vertical="Manufacturing")["score"] == round(45 / 65 * 100)
+    off = IcpRules(seniorities=["C-Suite"], verticals=["B2B SaaS"], weights={"vertical": 0})
+    assert one(off, vertical="Manufacturing")["score"] == 100 and "vertical" not in one(off)["reasoning"]
+
+
+@pytest.mark.parametrize("weights", [{"colour": 10}, {"seniority": -1}, {"seniority": 101}])
+def test_weights_name_known_factors_within_0_and_100(weights):
+    with pytest.raises(ValidationError):
+        IcpRules(seniorities=["C-Suite"], weights=weights)
+
+
+def test_factor_matches_says_match_miss_or_unknown_per_configured_factor():
+    people = pl.DataFrame({"person_id": [1, 2, 3], "seniority": ["VP", "IC", None],
+                           "vertical": ["B2B SaaS", None, "Manufacturing"]})
+    from outsignal_pipelines.domain.icp_rules import factor_matches
+
+    got = factor_matches(people, IcpRules(seniorities=["VP"], verticals=["B2B SaaS"]))
+    assert got.columns == ["person_id", "seniority", "vertical"]
+    assert got["seniority"].to_list() == [True, False, None] and got["vertical"].to_list() == [True, None, False]

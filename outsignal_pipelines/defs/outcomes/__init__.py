@@ -1,0 +1,1 @@
+"""Dagster definitions: outcomes (what happened after the send, per list)."""

@@ -1,0 +1,1 @@
+"""The EmailBison webhook endpoint: a face of the product (it only calls operations)."""
