@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from outsignal_pipelines import orchestration, settings
-from outsignal_pipelines.operations.setup import vendor_rate_overrides
+from outsignal_pipelines.operations.setup import store_identity, vendor_rate_overrides
 
 @dataclass
 class ServeConfig:
@@ -31,6 +31,8 @@ class ServeConfig:
     smtp_port: int = 8025
     dagster_home: Path = field(default_factory=lambda: Path(".dagster_home"))
     ready_timeout: float = 180.0
+    production: bool = False
+    code_server_port: int = 4266
 
     @classmethod
     def from_env(cls) -> ServeConfig:
@@ -41,6 +43,8 @@ class ServeConfig:
             sandbox_port=settings.sandbox_port(),
             smtp_port=settings.sandbox_smtp_port_for_serving(),
             dagster_home=settings.dagster_home_for_serving(),
+            production=settings.production(),
+            code_server_port=settings.code_server_port(),
         )
 
     @property
@@ -56,8 +60,8 @@ class ServeConfig:
         return f"http://{self.host}:{self.sandbox_port}"
 
 
-def prepare_dagster_home(path: Path) -> Path:
-    return orchestration.prepare_home(path)
+def prepare_dagster_home(path: Path, production: bool | None = None) -> Path:
+    return orchestration.prepare_home(path, production)
 
 
 SANDBOX_RPS = "50"  # the sandbox has no vendor limits unless configured; keep demo runs quick
@@ -69,9 +73,11 @@ def child_env(config: ServeConfig, with_sandbox: bool = False) -> dict[str, str]
     """The environment every child gets: ours, pointed at this store, Dagster home and (optionally) the
     sandbox; an operator's own settings win wherever only a default is meant."""
     overrides = {"OUTSIGNAL_PORTAL_URL": config.streamlit_url,
-                 "DAGSTER_HOME": str(prepare_dagster_home(config.dagster_home)),
-                 "OUTSIGNAL_DB": str(settings.db_path().resolve()),
+                 "DAGSTER_HOME": str(prepare_dagster_home(config.dagster_home, config.production)),
+                 "OUTSIGNAL_DB": store_identity(),
                  "PYTHONUNBUFFERED": "1"}
+    if config.production:
+        overrides["OUTSIGNAL_PROFILE"] = "production"
     defaults = {"LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     if with_sandbox:
         overrides["OUTSIGNAL_SANDBOX_URL"] = config.sandbox_url
@@ -116,6 +122,27 @@ def _bin(name: str) -> str:
 def dagster_command(config: ServeConfig) -> list[str]:
     return [_bin("dagster"), "dev", "-w", str(settings.project_root() / "workspace.yaml"),
             "-h", config.host, "-p", str(config.dagster_port)]
+
+
+def workspace_file(config: ServeConfig, home: Path) -> Path:
+    """The production workspace: one code server that the webserver, the daemon and every run share."""
+    path = home / "workspace.yaml"
+    path.write_text("# Written by `outsignal serve --production`: the code server it starts.\n"
+                    "load_from:\n  - grpc_server:\n      host: 127.0.0.1\n"
+                    f"      port: {config.code_server_port}\n      location_name: outsignal\n", encoding="utf-8")
+    return path
+
+
+def production_commands(config: ServeConfig, workspace: Path) -> dict[str, list[str]]:
+    """Dagster as separate services (production profile): a gRPC code server, the webserver and the
+    daemon. Steps run on Celery workers started with `outsignal worker`, here or on other machines."""
+    return {
+        "code-server": [_bin("dagster"), "code-server", "start", "-m", "outsignal_pipelines.definitions",
+                        "-h", "127.0.0.1", "-p", str(config.code_server_port), "--location-name", "outsignal"],
+        "webserver": [_bin("dagster-webserver"), "-w", str(workspace), "-h", config.host,
+                      "-p", str(config.dagster_port)],
+        "daemon": [_bin("dagster-daemon"), "run", "-w", str(workspace)],
+    }
 
 
 def sandbox_command(config: ServeConfig) -> list[str]:
@@ -185,14 +212,25 @@ def serve(config: ServeConfig, say: Callable[[str], None] = print, with_sandbox:
         cwd = settings.project_root()
         if with_sandbox:
             processes["sandbox"] = subprocess.Popen(sandbox_command(config), env=env, cwd=cwd, start_new_session=True)
-        processes["dagster"] = subprocess.Popen(dagster_command(config), env=env, cwd=cwd, start_new_session=True)
+        if config.production:
+            missing = settings.missing_production_settings()
+            if missing:
+                say(f"error: the production profile needs {', '.join(missing)} (see docs/deploy.md)")
+                return 1
+            orchestration.apply_pool_limits_at(Path(env["DAGSTER_HOME"]))
+            commands = production_commands(config, workspace_file(config, Path(env["DAGSTER_HOME"])))
+            for name, command in commands.items():
+                processes[name] = subprocess.Popen(command, env=env, cwd=cwd, start_new_session=True)
+        else:
+            processes["dagster"] = subprocess.Popen(dagster_command(config), env=env, cwd=cwd,
+                                                    start_new_session=True)
         streamlit_env = dict(env)
         streamlit_env.setdefault("OUTSIGNAL_DB_LINGER_SECONDS", STREAMLIT_DB_LINGER_SECONDS)
         streamlit_env.setdefault("OUTSIGNAL_SEARCH_LAG_SECONDS", STREAMLIT_SEARCH_LAG_SECONDS)
         processes["streamlit"] = subprocess.Popen(streamlit_command(config), env=streamlit_env, cwd=cwd,
                                                   start_new_session=True)
         deadline = time.monotonic() + config.ready_timeout
-        checks = {"dagster": f"{config.dagster_url}/server_info",
+        checks = {"webserver" if config.production else "dagster": f"{config.dagster_url}/server_info",
                   "streamlit": f"{config.streamlit_url}/_stcore/health"}
         if with_sandbox:
             checks["sandbox"] = f"{config.sandbox_url}/_sandbox/health"
