@@ -62,17 +62,18 @@ storage:
       username: {{env: DAGSTER_PG_USER}}
       password: {{env: DAGSTER_PG_PASSWORD}}
       db_name: {{env: DAGSTER_PG_DB}}
+      scheme: postgresql+psycopg2
 run_coordinator:
   module: dagster._core.run_coordinator
   class: QueuedRunCoordinator
-  config:
+concurrency:
+  runs:
     max_concurrent_runs: {max_runs}
     tag_concurrency_limits:
       - key: "outsignal/list"
         value:
           applyLimitPerUniqueValue: true
         limit: 1
-concurrency:
   pools:
     granularity: op
     default_limit: {default_pool_limit}

@@ -62,8 +62,8 @@ def motherduck_token() -> str | None:
     return _get("MOTHERDUCK_TOKEN")
 
 
-def db_path_configured() -> bool:
-    """Whether OUTSIGNAL_DB names the store (else the default path is used)."""
+def store_configured() -> bool:
+    """Whether OUTSIGNAL_DB names the store (else the default file is used)."""
     return _get("OUTSIGNAL_DB") is not None
 
 

@@ -29,7 +29,7 @@ class StoreResource(dg.ConfigurableResource):
 
 def store_resource() -> StoreResource:
     """OUTSIGNAL_DB through dg.EnvVar (the UI shows the variable, resolved at launch), else the default."""
-    return StoreResource(path=dg.EnvVar("OUTSIGNAL_DB")) if settings.db_path_configured() else StoreResource()
+    return StoreResource(path=dg.EnvVar("OUTSIGNAL_DB")) if settings.store_configured() else StoreResource()
 
 
 @dg.definitions

@@ -64,9 +64,13 @@ def step_executor() -> dg.ExecutorDefinition | None:
         return None
     from dagster_celery import celery_executor
 
+    return celery_executor.configured(executor_config(), name="outsignal_celery")
+
+
+def executor_config() -> dict[str, Any]:
+    """The Celery executor's config: the broker by environment reference (its URL may hold a password)."""
     redis = {"env": "OUTSIGNAL_REDIS_URL"}
-    return celery_executor.configured({"broker": redis, "backend": redis, "config_source": celery_options()},
-                                      name="outsignal_celery")
+    return {"broker": redis, "backend": redis, "config_source": celery_options()}
 
 
 @dg.definitions
