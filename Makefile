@@ -25,6 +25,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	@test -x /usr/bin/chromium || { echo "installing Debian's chromium for the browser test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@# The production profile's test starts Debian's PostgreSQL and Redis in temporary folders.
+	@{ test -x /usr/bin/redis-server && test -x /usr/lib/postgresql/15/bin/initdb; } || { \
+	  echo "installing Debian's redis-server and postgresql for the production profile test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server postgresql >/dev/null; }
 	@# Test stores and Dagster instances live in memory (/dev/shm) when it is there: same files, no disk syncs.
 	@base=$$( (test -w /dev/shm && mktemp -d /dev/shm/outsignal-tests.XXXXXX) || mktemp -d ); \
 	  $(BIN)/python -m pytest --basetemp=$$base/pytest $(PYTEST_ARGS); status=$$?; rm -rf $$base; exit $$status
