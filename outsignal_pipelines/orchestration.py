@@ -90,7 +90,7 @@ run_retries:
 
 def dagster_yaml(production: bool | None = None) -> str:
     """The instance configuration of the profile (settings.profile() unless told)."""
-    from outsignal_pipelines.defs.runs.pools import DEFAULT_POOL_LIMIT
+    from outsignal_pipelines.defs.pools import DEFAULT_POOL_LIMIT
 
     if not (settings.production() if production is None else production):
         return DAGSTER_YAML
@@ -118,7 +118,7 @@ def prepare_home(path: Path, production: bool | None = None) -> Path:
 def apply_pool_limits(inst: dg.DagsterInstance) -> dict[str, int]:
     """Give every vendor pool its limit in the instance (production profile; the daemon and the
     executors read them from there). Returns what was set."""
-    from outsignal_pipelines.defs.runs.pools import pool_limits
+    from outsignal_pipelines.defs.pools import pool_limits
 
     limits = pool_limits()
     for pool, limit in limits.items():

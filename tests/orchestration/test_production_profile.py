@@ -1,7 +1,9 @@
 """The production profile, whole, on this machine: Debian's PostgreSQL and Redis in temporary folders,
-the code server, daemon and webserver, two Celery workers. Four lists are enriched and then scored at
-once through the product's one run path; one worker is killed with kill -9 while it runs a step. Every
-run ends complete, the sandbox was paid once per question, and the Dagster webserver lists every run."""
+the code server, daemon and webserver, two Celery workers. Four lists are enriched at once, and each is
+scored once its enrichment is complete, through the product's one run path; one worker is killed with
+kill -9 while it runs a step (and another started, as systemd's Restart= would). Every run ends
+complete, the killed step ran again on another worker in the same run, the sandbox was paid once per
+question, and the Dagster webserver lists every run."""
 
 from __future__ import annotations
 
@@ -39,28 +41,30 @@ def _make_lists() -> list[str]:
     return list(LISTS)
 
 
-def _wait_all(request_ids: list[int], timeout: float, during=None) -> list[run_requests.RunRequest]:
-    deadline = time.monotonic() + timeout
-    while True:
-        requests = [run_requests.get_request(i, linger=False) for i in request_ids]
-        if during is not None:
-            during(requests)
-        if all(r.finished for r in requests) or time.monotonic() > deadline:
-            return requests
-        time.sleep(0.5)
+def _requests(ids: list[int]) -> list[run_requests.RunRequest]:
+    """The requests as they stand, read in one short connection (the runs write the same store)."""
+    by_id = {r.id: r for r in run_requests.list_requests("rise", limit=100)}
+    return [by_id[i] for i in ids]
 
 
-def _step_workers(run_ids: list[str]) -> dict[tuple[str, str], list[str]]:
-    """(run, step) → the Celery workers that executed it, from the runs' event logs."""
+def _step_workers(run_ids: list[str], unfinished_only: bool = False) -> dict[tuple[str, str], list[str]]:
+    """(run, step) → the Celery workers that took it, from the runs' event logs (only steps that
+    have not succeeded yet, when asked)."""
     seen: dict[tuple[str, str], list[str]] = {}
+    finished: set[tuple[str, str]] = set()
     with orchestration.instance() as inst:
         for run_id in run_ids:
-            for record in inst.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
-                data = record.dagster_event.engine_event_data
+            for record in inst.all_logs(run_id):
+                event = record.dagster_event
+                if event is None:
+                    continue
+                if event.event_type == dg.DagsterEventType.STEP_SUCCESS:
+                    finished.add((run_id, record.step_key))
+                data = event.engine_event_data if event.event_type == dg.DagsterEventType.ENGINE_EVENT else None
                 worker = (data.metadata or {}).get("Celery worker") if data else None
                 if worker is not None:
                     seen.setdefault((run_id, record.step_key), []).append(worker.value)
-    return seen
+    return {k: v for k, v in seen.items() if not (unfinished_only and k in finished)}
 
 
 def _runs_listed(url: str, run_ids: list[str], timeout: float = 60) -> dict[str, dict]:
@@ -87,28 +91,33 @@ def test_four_lists_at_once_on_two_workers_survive_a_killed_worker(seeded_store,
                  OUTSIGNAL_MAX_CONCURRENT_RUNS="8")
     with production_stack(tmp_path, extra, workers=2) as stack:
         assert "postgres" in (stack.home / "dagster.yaml").read_text()
-        enrich = [orchestration.run("rise", "enrich", name, requested_by="test", wait=False) for name in names]
-        assert all(r.status == "queued" for r in enrich)
+        enrich = {name: orchestration.run("rise", "enrich", name, requested_by="test", wait=False) for name in names}
+        assert all(r.status == "queued" for r in enrich.values())
+        score: dict[str, run_requests.RunRequest] = {}
         killed: list[str] = []
-
-        def kill_a_worker_midway(requests):
-            if killed or not any(r.status == "running" for r in requests):
-                return
-            busy = [w for (_run, _step), ws in _step_workers([r.dagster_run_id for r in requests if r.dagster_run_id]).items()
-                    for w in ws if w.startswith("worker1-")]
-            if busy:
-                stack.kill9("worker1")
-                killed.append(busy[0])
-
-        t0 = time.monotonic()
-        enriched = _wait_all([r.id for r in enrich], 300, during=kill_a_worker_midway)
-        print(f"enriched in {time.monotonic() - t0:.1f} s")
+        started = time.monotonic()
+        while time.monotonic() - started < 300:
+            ids = [r.id for r in enrich.values()] + [r.id for r in score.values()]
+            now = dict(zip([*enrich, *(f"score {n}" for n in score)], _requests(ids)))
+            if not killed:
+                running = [r.dagster_run_id for r in now.values() if r.status == "running" and r.dagster_run_id]
+                busy = [w for ws in _step_workers(running, unfinished_only=True).values() for w in ws
+                        if w.startswith("worker1-")]
+                if busy:  # worker1 is running a step: kill it, and start another as systemd's Restart= would
+                    stack.kill9("worker1")
+                    killed.append(busy[0])
+                    stack.start_worker("worker3")
+            for name in names:  # each list is scored as soon as its enrichment is complete
+                if name not in score and now[name].status == "complete":
+                    score[name] = orchestration.run("rise", "score", name, requested_by="test", wait=False)
+            if len(score) == len(names) and all(r.finished for r in now.values()) and len(now) == 2 * len(names):
+                break
+            time.sleep(1)
+        print(f"enriched and scored in {time.monotonic() - started:.1f} s")
+        enriched = [now[n] for n in names]
+        scored = [now[f"score {n}"] for n in names]
         assert killed, "worker1 was killed while it ran a step"
         assert all(r.status == "complete" for r in enriched), [r.describe() for r in enriched]
-        score = [orchestration.run("rise", "score", name, requested_by="test", wait=False) for name in names]
-        t0 = time.monotonic()
-        scored = _wait_all([r.id for r in score], 180)
-        print(f"scored in {time.monotonic() - t0:.1f} s")
         assert all(r.status == "complete" for r in scored), [r.describe() for r in scored]
         assert all(r.summary["scored"] == PEOPLE_PER_LIST for r in scored)
 
@@ -117,7 +126,7 @@ def test_four_lists_at_once_on_two_workers_survive_a_killed_worker(seeded_store,
         steps = _step_workers(run_ids)
         assert any(any(w.startswith("worker1-") for w in ws) and any(w.startswith("worker2-") for w in ws)
                    for ws in steps.values()), steps
-        assert {w.split("-")[0] for ws in steps.values() for w in ws} == {"worker1", "worker2"}
+        assert {w.split("-")[0] for ws in steps.values() for w in ws} >= {"worker1", "worker2"}
 
         # Nothing was paid twice, by the sandbox's own count.
         paid = sandbox.paid_requests()

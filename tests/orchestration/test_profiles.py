@@ -13,7 +13,8 @@ import yaml
 from dagster._core.instance.config import dagster_instance_config
 
 from outsignal_pipelines import orchestration, settings
-from outsignal_pipelines.defs.runs import executor, pools
+from outsignal_pipelines.defs import pools
+from outsignal_pipelines.defs.runs import executor
 
 OUTSIGNAL = str(Path(sys.executable).parent / "outsignal")
 

@@ -6,7 +6,7 @@ import dagster as dg
 from outsignal_pipelines.defs.lists.partitions import target_lists_partitions
 from outsignal_pipelines.defs.resources import StoreResource
 from outsignal_pipelines.defs.run_steps import run_step
-from outsignal_pipelines.defs.runs.pools import pool_for
+from outsignal_pipelines.defs.pools import pool_for
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.deploy import prepare_deploy, run_deploy
 from outsignal_pipelines.operations.lists import list_by_id

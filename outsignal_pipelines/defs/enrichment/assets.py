@@ -1,6 +1,6 @@
 """Enrichment assets per TargetList partition: the person waterfall, the company waterfall with its
 homepage crawl cache, and email verification. Each calls operations.enrichment for its step and
-reports what it found and paid; each takes its vendor pool (defs/runs/pools.py) so runs never race
+reports what it found and paid; each takes its vendor pool (defs/pools.py) so runs never race
 each other on the vendors' rate limits."""
 
 import dagster as dg
@@ -8,7 +8,7 @@ import dagster as dg
 from outsignal_pipelines.defs.lists.partitions import target_lists_partitions
 from outsignal_pipelines.defs.resources import StoreResource
 from outsignal_pipelines.defs.run_steps import run_step
-from outsignal_pipelines.defs.runs.pools import pool_for
+from outsignal_pipelines.defs.pools import pool_for
 from outsignal_pipelines.operations.enrichment.list_enrichment import enrich_list, step_summary
 from outsignal_pipelines.operations.enrichment.waterfall import RunReport
 from outsignal_pipelines.operations.lists import list_by_id
