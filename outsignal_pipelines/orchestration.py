@@ -136,8 +136,10 @@ def run_worker(name: str | None = None, loglevel: str = "INFO") -> None:
     One step at a time (the `solo` pool): start more workers for more steps at once."""
     import socket
 
+    from outsignal_pipelines import definitions
     from outsignal_pipelines.defs.runs.executor import QUEUE, worker_app
 
+    definitions.REUSE_IN_PROCESS = True
     worker_name = f"{name or 'outsignal'}-{os.getpid()}@{socket.gethostname()}"
     worker_app().worker_main(["worker", "-Q", QUEUE, "--pool", "solo", "-n", worker_name, "--loglevel", loglevel,
                               "--without-gossip", "--without-mingle"])

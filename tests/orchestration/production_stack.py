@@ -41,14 +41,18 @@ class Stack:
     def log(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(errors="replace")
 
-    def start_worker(self, name: str) -> subprocess.Popen:
+    def start_worker(self, name: str, wait: bool = True) -> subprocess.Popen:
         proc = self.start(name, [OUTSIGNAL, "worker", "--name", name])
-        deadline = time.monotonic() + 120
+        if wait:
+            self.wait_for_worker(name)
+        return proc
+
+    def wait_for_worker(self, name: str, timeout: float = 180) -> None:
+        proc, deadline = self.processes[name], time.monotonic() + timeout
         while " ready." not in self.log(name):
             assert proc.poll() is None, f"worker {name} exited:\n{self.log(name)[-3000:]}"
             assert time.monotonic() < deadline, f"worker {name} not ready:\n{self.log(name)[-3000:]}"
             time.sleep(0.3)
-        return proc
 
     def kill9(self, name: str) -> None:
         os.kill(self.processes[name].pid, signal.SIGKILL)
@@ -108,11 +112,14 @@ def production_stack(tmp: Path, extra_env: dict[str, str], workers: int = 2,
         try:
             commands = production_commands(config, workspace_file(config, home))
             stack.start("code-server", commands["code-server"])
-            for i in range(workers):
-                stack.start_worker(f"worker{i + 1}")
             stack.start("daemon", commands["daemon"])
             if webserver:
                 stack.start("webserver", commands["webserver"])
+            for i in range(workers):
+                stack.start_worker(f"worker{i + 1}", wait=False)
+            for i in range(workers):
+                stack.wait_for_worker(f"worker{i + 1}")
+            if webserver:
                 _wait_http(f"{config.dagster_url}/server_info", stack.processes["webserver"], stack, "webserver")
             deadline = time.monotonic() + 180
             with orchestration.instance() as inst:
