@@ -66,6 +66,8 @@ storage:
 run_coordinator:
   module: dagster._core.run_coordinator
   class: QueuedRunCoordinator
+  config:
+    dequeue_interval_seconds: 2
 concurrency:
   runs:
     max_concurrent_runs: {max_runs}
