@@ -34,6 +34,9 @@ test: $(STAMP)
 	  $(BIN)/python -m pytest --basetemp=$$base/pytest $(PYTEST_ARGS); status=$$?; rm -rf $$base; exit $$status
 
 bench: $(STAMP)
+	@{ test -x /usr/bin/redis-server && test -x /usr/lib/postgresql/15/bin/initdb; } || { \
+	  echo "installing Debian's redis-server and postgresql for the production profile benchmark"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server postgresql >/dev/null; }
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

@@ -15,11 +15,15 @@ RATE = 20.0
 SECONDS = 2.0
 
 
-def _caller(url: str, start_at: float, out) -> None:
+def _caller(url: str, ready, go, out) -> None:
     import time
 
     os.environ["OUTSIGNAL_REDIS_URL"] = url
     from outsignal_pipelines.operations.enrichment.rate_limits import VendorLimits
+
+    ready.put(True)
+    go.wait(60)  # both processes start calling together, however long their imports took
+    start_at = time.time()
 
     async def main() -> list[float]:
         limits = VendorLimits()
@@ -35,8 +39,6 @@ def _caller(url: str, start_at: float, out) -> None:
         await limits.aclose()
         return stamps
 
-    while time.time() < start_at:
-        time.sleep(0.005)
     out.put(asyncio.run(main()))
 
 
@@ -56,11 +58,13 @@ def test_two_processes_together_stay_within_the_vendors_rate_limit():
 
     with redis() as url:
         ctx = mp.get_context("spawn")
-        out = ctx.Queue()
-        start_at = time.time() + 3.0
-        procs = [ctx.Process(target=_caller, args=(url, start_at, out)) for _ in range(2)]
+        out, ready, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+        procs = [ctx.Process(target=_caller, args=(url, ready, go, out)) for _ in range(2)]
         for p in procs:
             p.start()
+        for _ in procs:
+            ready.get(timeout=60)
+        go.set()
         results = [out.get(timeout=60) for _ in procs]
         for p in procs:
             p.join(30)
