@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -176,6 +177,19 @@ def wait_until_ready(url: str, deadline: float, alive: Callable[[], bool]) -> bo
     return False
 
 
+def wait_for_port(host: str, port: int, deadline: float, alive: Callable[[], bool]) -> bool:
+    """Until something listens on host:port (the webserver and daemon need the code server first)."""
+    while time.monotonic() < deadline:
+        if not alive():
+            return False
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
 def stop(processes: dict[str, subprocess.Popen], grace: float = 20.0) -> None:
     for proc in processes.values():
         if proc.poll() is None:
@@ -221,6 +235,13 @@ def serve(config: ServeConfig, say: Callable[[str], None] = print, with_sandbox:
             commands = production_commands(config, workspace_file(config, Path(env["DAGSTER_HOME"])))
             for name, command in commands.items():
                 processes[name] = subprocess.Popen(command, env=env, cwd=cwd, start_new_session=True)
+                if name == "code-server" and not wait_for_port(
+                        "127.0.0.1", config.code_server_port, time.monotonic() + config.ready_timeout,
+                        lambda: processes["code-server"].poll() is None and not stopping):
+                    if stopping:
+                        return 0
+                    say(f"error: the code server did not listen on port {config.code_server_port}")
+                    return 1
         else:
             processes["dagster"] = subprocess.Popen(dagster_command(config), env=env, cwd=cwd,
                                                     start_new_session=True)

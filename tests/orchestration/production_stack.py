@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from outsignal_pipelines import orchestration
-from outsignal_pipelines.cli.runner import ServeConfig, production_commands, workspace_file
+from outsignal_pipelines.cli.runner import ServeConfig, production_commands, wait_for_port, workspace_file
 from tests.orchestration.local_servers import free_port, postgres, redis
 
 OUTSIGNAL = str(Path(sys.executable).parent / "outsignal")
@@ -112,11 +112,13 @@ def production_stack(tmp: Path, extra_env: dict[str, str], workers: int = 2,
         try:
             commands = production_commands(config, workspace_file(config, home))
             stack.start("code-server", commands["code-server"])
+            for i in range(workers):
+                stack.start_worker(f"worker{i + 1}", wait=False)
+            assert wait_for_port("127.0.0.1", config.code_server_port, time.monotonic() + 180,
+                                 lambda: stack.processes["code-server"].poll() is None), stack.log("code-server")[-3000:]
             stack.start("daemon", commands["daemon"])
             if webserver:
                 stack.start("webserver", commands["webserver"])
-            for i in range(workers):
-                stack.start_worker(f"worker{i + 1}", wait=False)
             for i in range(workers):
                 stack.wait_for_worker(f"worker{i + 1}")
             if webserver:
