@@ -27,6 +27,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	@test -x /usr/bin/chromium || { echo "installing Debian's chromium for the browser test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@# The production profile's test starts Debian's PostgreSQL and Redis in temporary folders.
+	@{ test -x /usr/bin/redis-server && test -x /usr/lib/postgresql/15/bin/initdb; } || { \
+	  echo "installing Debian's redis-server and postgresql for the production profile test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server postgresql >/dev/null; }
 	@# Test stores and Dagster instances live in memory (/dev/shm) when it is there: same files, no disk syncs.
 	@# Two phases: everything under pytest-xdist ($(TEST_JOBS) workers), then the few tests that assert
 	@# wall-clock bounds, alone. A phase with nothing selected (exit 5) is fine when the other ran tests.
@@ -39,6 +43,9 @@ test: $(STAMP)
 	  if [ $$s -ne 0 ] && [ $$s -ne 5 ]; then exit $$s; fi
 
 bench: $(STAMP)
+	@{ test -x /usr/bin/redis-server && test -x /usr/lib/postgresql/15/bin/initdb; } || { \
+	  echo "installing Debian's redis-server and postgresql for the production profile benchmark"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server postgresql >/dev/null; }
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("seed", "scoring", "search", "waterfall", "deploy", "notifications", "chat_latency", "store_load")
+ORDER = ("seed", "scoring", "search", "waterfall", "deploy", "notifications", "chat_latency", "store_load",
+         "production_profile")
 
 if __name__ == "__main__":
     failed = []

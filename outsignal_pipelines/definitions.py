@@ -18,10 +18,22 @@ def _forget_a_closed_instances_state_storage() -> None:
         defs_state._current_storage.set(None)
 
 
+# A Celery worker (`outsignal worker`) sets this: Dagster loads the definitions again for every step
+# task it runs (~1 s each on a busy machine), and nothing in them changes while a worker lives.
+REUSE_IN_PROCESS = False
+_reused: dg.Definitions | None = None
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
+    global _reused
+    if REUSE_IN_PROCESS and _reused is not None:
+        return _reused
     _forget_a_closed_instances_state_storage()
-    return dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
+    built = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
+    if REUSE_IN_PROCESS:
+        _reused = built
+    return built
 
 
 @cache

@@ -9,6 +9,7 @@ per-list lock is claimed when the request is filed (operations.run_requests), so
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from outsignal_pipelines.operations import progress, run_requests
 from outsignal_pipelines.operations.run_requests import RunRequest
 
 DAEMON_FRESH_SECONDS = 60.0
+WILL_RETRY_TAG = "dagster/will_retry"  # set by Dagster on a failed run its run retries relaunch
 
 # The instance's configuration: runs queue with at most one run per list (the tag every run of a
 # request carries) and per-pool limits, so many runs together stay inside each vendor's rate limit.
@@ -43,19 +45,106 @@ run_monitoring:
   free_slots_after_run_end_seconds: 60
 """
 
+# The production profile: runs, event logs and schedules in Postgres (the connection comes from the
+# environment at load time, so this file holds no password), the same queue with one run per list,
+# a limit per vendor pool (pools.py sets each pool's limit; `default_limit` covers a new one), and
+# run retries for a run whose orchestrator died. Steps run on Celery workers (defs/runs/executor.py).
+PRODUCTION_DAGSTER_YAML = """\
+# Written by Outsignal (production profile). Runs, event logs and schedules live in Postgres; the
+# connection is read from DAGSTER_PG_* environment variables when Dagster loads this file.
+telemetry:
+  enabled: false
+storage:
+  postgres:
+    postgres_db:
+      hostname: {{env: DAGSTER_PG_HOST}}
+      port: {{env: DAGSTER_PG_PORT}}
+      username: {{env: DAGSTER_PG_USER}}
+      password: {{env: DAGSTER_PG_PASSWORD}}
+      db_name: {{env: DAGSTER_PG_DB}}
+      scheme: postgresql+psycopg2
+run_coordinator:
+  module: dagster._core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    dequeue_interval_seconds: 2
+concurrency:
+  runs:
+    max_concurrent_runs: {max_runs}
+    tag_concurrency_limits:
+      - key: "outsignal/list"
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
+  pools:
+    granularity: op
+    default_limit: {default_pool_limit}
+run_monitoring:
+  enabled: true
+  poll_interval_seconds: 5
+  free_slots_after_run_end_seconds: 15
+run_retries:
+  enabled: true
+  max_retries: {max_retries}
+  retry_on_asset_or_op_failure: false
+"""
+
+
+def dagster_yaml(production: bool | None = None) -> str:
+    """The instance configuration of the profile (settings.profile() unless told)."""
+    from outsignal_pipelines.defs.pools import DEFAULT_POOL_LIMIT
+
+    if not (settings.production() if production is None else production):
+        return DAGSTER_YAML
+    return PRODUCTION_DAGSTER_YAML.format(max_runs=settings.max_concurrent_runs(),
+                                          default_pool_limit=DEFAULT_POOL_LIMIT,
+                                          max_retries=settings.run_max_retries())
+
+
 Progress = Callable[[int, int], None]
 
 
-def prepare_home(path: Path) -> Path:
-    """Create the instance folder with our dagster.yaml; a config we wrote earlier is brought up to
-    date, one an operator wrote is left alone."""
+def prepare_home(path: Path, production: bool | None = None) -> Path:
+    """Create the instance folder with the profile's dagster.yaml; a config we wrote earlier is brought
+    up to date (also when the profile changed), one an operator wrote is left alone."""
     home = path.resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
+    wanted = dagster_yaml(production)
     current = config.read_text(encoding="utf-8") if config.exists() else None
-    if current is None or (current != DAGSTER_YAML and current.startswith("# Written by")):
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    if current is None or (current != wanted and current.startswith("# Written by")):
+        config.write_text(wanted, encoding="utf-8")
     return home
+
+
+def apply_pool_limits(inst: dg.DagsterInstance) -> dict[str, int]:
+    """Give every vendor pool its limit in the instance (production profile; the daemon and the
+    executors read them from there). Returns what was set."""
+    from outsignal_pipelines.defs.pools import pool_limits
+
+    limits = pool_limits()
+    for pool, limit in limits.items():
+        inst.event_log_storage.set_concurrency_slots(pool, limit)
+    return limits
+
+
+def apply_pool_limits_at(home: Path) -> dict[str, int]:
+    with dg.DagsterInstance.from_config(str(home)) as inst:
+        return apply_pool_limits(inst)
+
+
+def run_worker(name: str | None = None, loglevel: str = "INFO") -> None:
+    """Run a Celery worker for the steps of production runs, in this process, until it is stopped.
+    One step at a time (the `solo` pool): start more workers for more steps at once."""
+    import socket
+
+    from outsignal_pipelines import definitions
+    from outsignal_pipelines.defs.runs.executor import QUEUE, worker_app
+
+    definitions.REUSE_IN_PROCESS = True
+    worker_name = f"{name or 'outsignal'}-{os.getpid()}@{socket.gethostname()}"
+    worker_app().worker_main(["worker", "-Q", QUEUE, "--pool", "solo", "-n", worker_name, "--loglevel", loglevel,
+                              "--without-gossip", "--without-mingle"])
 
 
 def dagster_home() -> Path:
@@ -96,7 +185,8 @@ def follow(inst: dg.DagsterInstance, request_id: int, on_progress: Progress | No
     request = run_requests.get_request(request_id, linger=False)
     while not request.finished and time.monotonic() < deadline:
         run = inst.get_run_by_id(request.dagster_run_id) if request.dagster_run_id else None
-        if run is not None and run.status in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):
+        if run is not None and run.status in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED) \
+                and run.tags.get(WILL_RETRY_TAG) != "true":  # a run the daemon retries is followed on
             request = run_requests.get_request(request_id)
             if not request.finished:
                 request = run_requests.fail(request_id, f"Dagster run {run.run_id} ended {run.status.value.lower()}")

@@ -5,6 +5,7 @@ the environment (a test enforces it): a new setting gets a function here."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 DEFAULT_DB = "data/outsignal.duckdb"
@@ -39,13 +40,30 @@ def _flag(name: str) -> bool:
 
 # ------------------------------------------------------------------ the store
 
+def store_url() -> str:
+    """OUTSIGNAL_DB: where the lead store is, as one string. A path names a local DuckDB file; a
+    string with a scheme (`md:...`, `quack:...`) names a shared warehouse. Only the store helper
+    (store/connection.py) interprets it."""
+    return _get("OUTSIGNAL_DB") or DEFAULT_DB
+
+
+def store_is_remote() -> bool:
+    """Whether OUTSIGNAL_DB has a URL scheme (then it is no file on this machine)."""
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:", store_url()) is not None
+
+
 def db_path() -> Path:
-    """The DuckDB lead store selected by OUTSIGNAL_DB."""
-    return Path(_get("OUTSIGNAL_DB") or DEFAULT_DB)
+    """The DuckDB lead store file selected by OUTSIGNAL_DB (meaningful only for a local store)."""
+    return Path(store_url())
 
 
-def db_path_configured() -> bool:
-    """Whether OUTSIGNAL_DB names the store (else the default path is used)."""
+def motherduck_token() -> str | None:
+    """MOTHERDUCK_TOKEN: what an `md:` store URL signs in with (never written to a file we print)."""
+    return _get("MOTHERDUCK_TOKEN")
+
+
+def store_configured() -> bool:
+    """Whether OUTSIGNAL_DB names the store (else the default file is used)."""
     return _get("OUTSIGNAL_DB") is not None
 
 
@@ -81,8 +99,12 @@ def sql_models_dir() -> Path:
 
 
 def data_dir() -> Path:
-    """Folder for files the product writes beside the DB (rejects CSVs, exports)."""
-    return db_path().resolve().parent
+    """Folder for files the product writes beside the DB (rejects CSVs, exports): OUTSIGNAL_DATA_DIR,
+    else the local store's folder (a shared warehouse has none: then data/)."""
+    explicit = _get("OUTSIGNAL_DATA_DIR")
+    if explicit:
+        return Path(explicit)
+    return Path(DEFAULT_DB).resolve().parent if store_is_remote() else db_path().resolve().parent
 
 
 # ------------------------------------------------------------------ Dagster
@@ -103,6 +125,65 @@ def dagster_home_for_serving() -> Path:
 def demo_env_file() -> Path:
     """Where `outsignal demo` writes the lines a second terminal sources to reach its store and sandbox."""
     return Path(_get("OUTSIGNAL_DEMO_ENV_FILE") or project_root() / ".outsignal-demo.env")
+
+
+def profile() -> str:
+    """OUTSIGNAL_PROFILE: `demo` (default: SQLite instance storage, one machine) or `production`
+    (Postgres instance storage, the run queue's per-list and per-vendor limits, run retries, Celery
+    workers). `outsignal serve --production` sets it for every process it starts."""
+    value = (_get("OUTSIGNAL_PROFILE") or "demo").strip().lower()
+    return "production" if value in ("production", "prod") else "demo"
+
+
+def production() -> bool:
+    return profile() == "production"
+
+
+def redis_url() -> str | None:
+    """OUTSIGNAL_REDIS_URL: the Celery broker and result backend, and the vendors' shared rate limits
+    (production profile). Unset: no Redis anywhere (the demo)."""
+    return _get("OUTSIGNAL_REDIS_URL")
+
+
+PRODUCTION_SETTINGS = ("OUTSIGNAL_REDIS_URL", "DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_USER",
+                       "DAGSTER_PG_PASSWORD", "DAGSTER_PG_DB")
+
+
+def missing_production_settings() -> list[str]:
+    """The variables the production profile needs that are not set (Postgres, Redis)."""
+    return [name for name in PRODUCTION_SETTINGS if os.environ.get(name) is None]
+
+
+def code_server_port() -> int:
+    """OUTSIGNAL_CODE_SERVER_PORT: the gRPC code server of the production profile (default 4266)."""
+    return _int("OUTSIGNAL_CODE_SERVER_PORT", 4266)
+
+
+def max_concurrent_runs() -> int:
+    return max(1, _int("OUTSIGNAL_MAX_CONCURRENT_RUNS", 8))
+
+
+def run_max_retries() -> int:
+    """How often a run that died with its worker is retried (production profile)."""
+    return max(0, _int("OUTSIGNAL_RUN_MAX_RETRIES", 2))
+
+
+def pool_limit(pool: str) -> int | None:
+    """OUTSIGNAL_POOL_<NAME>: how many steps of one vendor pool may run at once (production profile)."""
+    raw = _get(f"OUTSIGNAL_POOL_{pool.upper()}")
+    return int(raw) if raw and raw.isdigit() else None
+
+
+def celery_visibility_timeout_seconds() -> int:
+    """How long a step a worker took may go unacknowledged before Redis hands it to another worker
+    (the worker died). Must exceed the longest step: default one hour."""
+    return max(5, _int("OUTSIGNAL_CELERY_VISIBILITY_TIMEOUT", 3600))
+
+
+def claim_lease_seconds() -> float:
+    """How long a paid question claimed by a run stays its own; a dead holder's claims are free again
+    after this long (OUTSIGNAL_CLAIM_LEASE_SECONDS, default 120 s)."""
+    return _float("OUTSIGNAL_CLAIM_LEASE_SECONDS", 120.0, minimum=1.0)
 
 
 def run_wait_timeout_seconds() -> float:

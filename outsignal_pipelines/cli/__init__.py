@@ -19,8 +19,8 @@ app.add_typer(pipelines.app)  # enrich, score, export, deploy
 app.add_typer(review.app, name="review")
 app.add_typer(sign_ins.app, name="sign-ins")
 app.add_typer(agent.app)  # chat, mcp
-app.add_typer(servers.app)  # sandbox, demo, serve
 app.add_typer(outcomes.webhooks_app, name="webhooks")  # url, serve
 app.add_typer(outcomes.outcomes_app, name="outcomes")  # backfill, rollup
+app.add_typer(servers.app)  # sandbox, demo, serve, worker
 
 __all__ = ["app"]

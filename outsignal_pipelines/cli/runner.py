@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from outsignal_pipelines import orchestration, settings
-from outsignal_pipelines.operations.setup import vendor_rate_overrides
+from outsignal_pipelines.operations.setup import store_identity, vendor_rate_overrides
 
 @dataclass
 class ServeConfig:
@@ -32,6 +33,8 @@ class ServeConfig:
     webhook_port: int = 8766
     dagster_home: Path = field(default_factory=lambda: Path(".dagster_home"))
     ready_timeout: float = 180.0
+    production: bool = False
+    code_server_port: int = 4266
 
     @classmethod
     def from_env(cls) -> ServeConfig:
@@ -43,6 +46,8 @@ class ServeConfig:
             smtp_port=settings.sandbox_smtp_port_for_serving(),
             webhook_port=settings.webhook_port(),
             dagster_home=settings.dagster_home_for_serving(),
+            production=settings.production(),
+            code_server_port=settings.code_server_port(),
         )
 
     @property
@@ -62,8 +67,8 @@ class ServeConfig:
         return f"http://{self.host}:{self.webhook_port}"
 
 
-def prepare_dagster_home(path: Path) -> Path:
-    return orchestration.prepare_home(path)
+def prepare_dagster_home(path: Path, production: bool | None = None) -> Path:
+    return orchestration.prepare_home(path, production)
 
 
 SANDBOX_RPS = "50"  # the sandbox has no vendor limits unless configured; keep demo runs quick
@@ -75,9 +80,11 @@ def child_env(config: ServeConfig, with_sandbox: bool = False) -> dict[str, str]
     """The environment every child gets: ours, pointed at this store, Dagster home and (optionally) the
     sandbox; an operator's own settings win wherever only a default is meant."""
     overrides = {"OUTSIGNAL_PORTAL_URL": config.streamlit_url,
-                 "DAGSTER_HOME": str(prepare_dagster_home(config.dagster_home)),
-                 "OUTSIGNAL_DB": str(settings.db_path().resolve()),
+                 "DAGSTER_HOME": str(prepare_dagster_home(config.dagster_home, config.production)),
+                 "OUTSIGNAL_DB": store_identity(),
                  "PYTHONUNBUFFERED": "1"}
+    if config.production:
+        overrides["OUTSIGNAL_PROFILE"] = "production"
     defaults = {"LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     if with_sandbox:
         overrides["OUTSIGNAL_SANDBOX_URL"] = config.sandbox_url
@@ -131,6 +138,27 @@ def webhook_command(config: ServeConfig) -> list[str]:
     return [_bin("outsignal"), "webhooks", "serve", "--host", config.host, "--port", str(config.webhook_port)]
 
 
+def workspace_file(config: ServeConfig, home: Path) -> Path:
+    """The production workspace: one code server that the webserver, the daemon and every run share."""
+    path = home / "workspace.yaml"
+    path.write_text("# Written by `outsignal serve --production`: the code server it starts.\n"
+                    "load_from:\n  - grpc_server:\n      host: 127.0.0.1\n"
+                    f"      port: {config.code_server_port}\n      location_name: outsignal\n", encoding="utf-8")
+    return path
+
+
+def production_commands(config: ServeConfig, workspace: Path) -> dict[str, list[str]]:
+    """Dagster as separate services (production profile): a gRPC code server, the webserver and the
+    daemon. Steps run on Celery workers started with `outsignal worker`, here or on other machines."""
+    return {
+        "code-server": [_bin("dagster"), "code-server", "start", "-m", "outsignal_pipelines.definitions",
+                        "-h", "127.0.0.1", "-p", str(config.code_server_port), "--location-name", "outsignal"],
+        "webserver": [_bin("dagster-webserver"), "-w", str(workspace), "-h", config.host,
+                      "-p", str(config.dagster_port)],
+        "daemon": [_bin("dagster-daemon"), "run", "-w", str(workspace)],
+    }
+
+
 def sandbox_command(config: ServeConfig) -> list[str]:
     return [_bin("outsignal"), "sandbox", "--host", config.host, "--port", str(config.sandbox_port),
             "--smtp-port", str(config.smtp_port)]
@@ -159,6 +187,19 @@ def wait_until_ready(url: str, deadline: float, alive: Callable[[], bool]) -> bo
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
+    return False
+
+
+def wait_for_port(host: str, port: int, deadline: float, alive: Callable[[], bool]) -> bool:
+    """Until something listens on host:port (the webserver and daemon need the code server first)."""
+    while time.monotonic() < deadline:
+        if not alive():
+            return False
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.3)
     return False
 
 
@@ -198,7 +239,25 @@ def serve(config: ServeConfig, say: Callable[[str], None] = print, with_sandbox:
         cwd = settings.project_root()
         if with_sandbox:
             processes["sandbox"] = subprocess.Popen(sandbox_command(config), env=env, cwd=cwd, start_new_session=True)
-        processes["dagster"] = subprocess.Popen(dagster_command(config), env=env, cwd=cwd, start_new_session=True)
+        if config.production:
+            missing = settings.missing_production_settings()
+            if missing:
+                say(f"error: the production profile needs {', '.join(missing)} (see docs/deploy.md)")
+                return 1
+            orchestration.apply_pool_limits_at(Path(env["DAGSTER_HOME"]))
+            commands = production_commands(config, workspace_file(config, Path(env["DAGSTER_HOME"])))
+            for name, command in commands.items():
+                processes[name] = subprocess.Popen(command, env=env, cwd=cwd, start_new_session=True)
+                if name == "code-server" and not wait_for_port(
+                        "127.0.0.1", config.code_server_port, time.monotonic() + config.ready_timeout,
+                        lambda: processes["code-server"].poll() is None and not stopping):
+                    if stopping:
+                        return 0
+                    say(f"error: the code server did not listen on port {config.code_server_port}")
+                    return 1
+        else:
+            processes["dagster"] = subprocess.Popen(dagster_command(config), env=env, cwd=cwd,
+                                                    start_new_session=True)
         processes["webhooks"] = subprocess.Popen(webhook_command(config), env=env, cwd=cwd, start_new_session=True)
         streamlit_env = dict(env)
         streamlit_env.setdefault("OUTSIGNAL_DB_LINGER_SECONDS", STREAMLIT_DB_LINGER_SECONDS)
@@ -206,7 +265,7 @@ def serve(config: ServeConfig, say: Callable[[str], None] = print, with_sandbox:
         processes["streamlit"] = subprocess.Popen(streamlit_command(config), env=streamlit_env, cwd=cwd,
                                                   start_new_session=True)
         deadline = time.monotonic() + config.ready_timeout
-        checks = {"dagster": f"{config.dagster_url}/server_info",
+        checks = {"webserver" if config.production else "dagster": f"{config.dagster_url}/server_info",
                   "streamlit": f"{config.streamlit_url}/_stcore/health",
                   "webhooks": f"{config.webhook_url}/health"}
         if with_sandbox:

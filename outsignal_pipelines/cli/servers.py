@@ -1,5 +1,6 @@
-"""Long-running processes: the sandbox vendor APIs, and `demo`/`serve`, which start Dagster and
-Streamlit (and optionally the sandbox) as children through the runner."""
+"""Long-running processes: the sandbox vendor APIs; `demo`/`serve`, which start Dagster and Streamlit
+(and optionally the sandbox) as children through the runner; and `worker`, a Celery worker for the
+steps of production runs."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def sandbox(
 
 
 def _serve(seed: bool, host: str | None, dagster_port: int | None, streamlit_port: int | None,
-           with_sandbox: bool = True) -> None:
+           with_sandbox: bool = True, production: bool = False) -> None:
     from outsignal_pipelines.cli.runner import ServeConfig, serve
     from outsignal_pipelines.operations.demo_data import seed_demo
     from outsignal_pipelines.operations.setup import init_store
@@ -35,6 +36,7 @@ def _serve(seed: bool, host: str | None, dagster_port: int | None, streamlit_por
     config.host = host or config.host
     config.dagster_port = dagster_port or config.dagster_port
     config.streamlit_port = streamlit_port or config.streamlit_port
+    config.production = production or config.production
     with _errors(False):
         init_store()
         if seed:
@@ -55,14 +57,32 @@ def demo(host: str = HostOpt, dagster_port: int = DagsterPortOpt, streamlit_port
     _serve(True, host, dagster_port, streamlit_port)
 
 
-@app.command("serve")
 def _say(line: str) -> None:
     """One line as written: a path to `source` must not be wrapped or styled by the console."""
     out.print(line, soft_wrap=True, markup=False, highlight=False)
 
 
+@app.command("serve")
 def serve_cmd(host: str = HostOpt, dagster_port: int = DagsterPortOpt, streamlit_port: int = StreamlitPortOpt,
               sandbox: bool = typer.Option(False, "--sandbox/--no-sandbox",
-                                           help="Also run the sandbox vendor APIs and point the clients at them.")) -> None:
+                                           help="Also run the sandbox vendor APIs and point the clients at them."),
+              production: bool = typer.Option(False, "--production",
+                                              help="The production profile (same as OUTSIGNAL_PROFILE=production): "
+                                                   "Dagster on Postgres with a code server, webserver and daemon; "
+                                                   "steps on Celery workers (`outsignal worker`).")) -> None:
     """Run Dagster + Streamlit on the current store (no demo data; real provider APIs unless --sandbox)."""
-    _serve(False, host, dagster_port, streamlit_port, with_sandbox=sandbox)
+    _serve(False, host, dagster_port, streamlit_port, with_sandbox=sandbox, production=production)
+
+
+@app.command()
+def worker(name: str = typer.Option("outsignal", "--name", help="Worker name prefix (pid and host are added)."),
+           loglevel: str = typer.Option("INFO", "--loglevel")) -> None:
+    """Run a Celery worker for the steps of production runs (queue `dagster`, one step at a time; start
+    several for more). Needs OUTSIGNAL_PROFILE=production, OUTSIGNAL_REDIS_URL and DAGSTER_PG_*."""
+    from outsignal_pipelines import orchestration, settings
+
+    missing = settings.missing_production_settings()
+    if missing:
+        out.print(f"error: a worker needs {', '.join(missing)} (see docs/deploy.md)", markup=False)
+        raise typer.Exit(2)
+    orchestration.run_worker(name, loglevel)

@@ -12,12 +12,13 @@ from outsignal_pipelines.operations import setup
 
 
 class StoreResource(dg.ConfigurableResource):
-    """The lead store. `path` empty means the default (OUTSIGNAL_DB, else data/outsignal.duckdb)."""
+    """The lead store. `path` empty means the default (OUTSIGNAL_DB, else data/outsignal.duckdb); a
+    shared warehouse's URL works the same (only the store helper tells them apart)."""
 
     path: str = ""
 
     def resolved_path(self) -> str:
-        return self.path or str(settings.db_path())
+        return self.path or settings.store_url()
 
     @contextmanager
     def bound(self) -> Iterator[None]:
@@ -28,7 +29,7 @@ class StoreResource(dg.ConfigurableResource):
 
 def store_resource() -> StoreResource:
     """OUTSIGNAL_DB through dg.EnvVar (the UI shows the variable, resolved at launch), else the default."""
-    return StoreResource(path=dg.EnvVar("OUTSIGNAL_DB")) if settings.db_path_configured() else StoreResource()
+    return StoreResource(path=dg.EnvVar("OUTSIGNAL_DB")) if settings.store_configured() else StoreResource()
 
 
 @dg.definitions

@@ -42,7 +42,8 @@ def run_step(context: dg.OpExecutionContext, kind: str, step: str, work: Work) -
         run_id=context.run_id, step=step, kind=tags.get(KIND_TAG) or kind,
         request_id=int(tags[REQUEST_TAG]) if tags.get(REQUEST_TAG) else None,
         list_id=context.partition_key if context.has_partition_key else None,
-        run_steps=_run_steps(context) or (step,), requested_by=tags.get(BY_TAG, "dagster"))
+        run_steps=_run_steps(context) or (step,), requested_by=tags.get(BY_TAG, "dagster"),
+        retry_of=context.run.parent_run_id)
     context.log.info(f"request #{request.id}: {step} of {request.list_name or request.lock_key}")
     reporter = run_requests.progress_reporter(request.id, relay=progress.current())
     try:

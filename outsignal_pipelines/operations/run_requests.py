@@ -264,9 +264,12 @@ def wait_for(request_id: int, on_progress: Callable[[int, int], None] | None = N
 # ------------------------------------------------------------------ what runs report
 
 def begin_step(*, run_id: str, step: str, kind: str, request_id: int | None, list_id: str | None,
-               run_steps: tuple[str, ...] = (), requested_by: str = "dagster") -> RunRequest:
+               run_steps: tuple[str, ...] = (), requested_by: str = "dagster",
+               retry_of: str | None = None) -> RunRequest:
     """Called by each step of a run before it works. A run of a request takes the request over
-    (only one run ever executes a request); a run without one files its own and claims the list."""
+    (only one run executes a request at a time); a run without one files its own and claims the list.
+    A retry of the run that held the request (`retry_of`: Dagster's parent run, relaunched after its
+    worker died) takes it over from its parent."""
     if request_id is None:
         request_id = _request_of_run(run_id)
     if request_id is None:
@@ -279,10 +282,10 @@ def begin_step(*, run_id: str, step: str, kind: str, request_id: int | None, lis
                                  params={"steps": list(run_steps or STEPS[kind])}).id
     with transaction() as con:
         row = con.execute(
-            """UPDATE run_requests SET status = 'running', dagster_run_id = coalesce(dagster_run_id, ?),
-                      started_at = coalesce(started_at, ?)
-               WHERE id = ? AND status IN ('queued', 'running') AND (dagster_run_id IS NULL OR dagster_run_id = ?)
-               RETURNING id""", [run_id, _now(), int(request_id), run_id]).fetchone()
+            """UPDATE run_requests SET status = 'running', dagster_run_id = ?, started_at = coalesce(started_at, ?)
+               WHERE id = ? AND status IN ('queued', 'running')
+                 AND (dagster_run_id IS NULL OR dagster_run_id = ? OR dagster_run_id = ?)
+               RETURNING id""", [run_id, _now(), int(request_id), run_id, retry_of]).fetchone()
         request = _fetch(con, int(request_id))
         if row is None:
             if request.finished:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from outsignal_pipelines.operations.sql_models import build_all
-from outsignal_pipelines.store import connect, current_path, ensure_schema, schema_version, using
+from outsignal_pipelines.store import connect, ensure_schema, schema_version, using
+from outsignal_pipelines.store.connection import store_url_absolute
 
 
 @dataclass
@@ -23,7 +24,12 @@ def init_store() -> InitResult:
     applied = ensure_schema()
     with connect() as con:
         models = build_all(con)
-    return InitResult(str(current_path()), schema_version(), applied, models)
+    return InitResult(store_url_absolute(), schema_version(), applied, models)
+
+
+def store_identity() -> str:
+    """The store as any process can name it (OUTSIGNAL_DB for the processes we start, a cache key)."""
+    return store_url_absolute()
 
 
 def using_store(path: str):

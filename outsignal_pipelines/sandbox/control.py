@@ -1,5 +1,6 @@
 """The sandbox's own endpoints: what would have been paid (/_sandbox/usage), what was paid more than
-once (/_sandbox/calls), per-vendor behaviour (/_sandbox/config), a reset and a health check."""
+once (/_sandbox/calls), when each call arrived (/_sandbox/timeline), per-vendor behaviour
+(/_sandbox/config), a reset and a health check."""
 
 from __future__ import annotations
 
@@ -35,8 +36,13 @@ async def config(request: Request) -> Response:
                 setattr(state, key, list(value) if key == "fail_next" else value)
                 if key in ("rate_per_second", "burst"):
                     state.tokens = -1.0
-    return JSONResponse({name: {k: v for k, v in asdict(s).items() if k not in ("tokens", "last_refill")}
+    return JSONResponse({name: {k: v for k, v in asdict(s).items() if k not in ("tokens", "last_refill", "call_times")}
                          for name, s in STATE.vendors.items()})
+
+
+async def timeline(request: Request) -> Response:
+    """When each vendor's calls arrived (epoch seconds, 429s included): what a rate is measured from."""
+    return JSONResponse({name: s.call_times for name, s in STATE.vendors.items()})
 
 
 async def reset(request: Request) -> Response:
@@ -55,6 +61,7 @@ def routes() -> list[Route]:
         Route("/_sandbox/health", health),
         Route("/_sandbox/usage", usage),
         Route("/_sandbox/calls", calls),
+        Route("/_sandbox/timeline", timeline),
         Route("/_sandbox/config", config, methods=["GET", "POST"]),
         Route("/_sandbox/reset", reset, methods=["POST"]),
     ]

@@ -35,10 +35,12 @@ class VendorState:
     billed_credits: float = 0.0
     tokens: float = -1.0
     last_refill: float = 0.0
+    call_times: list[float] = field(default_factory=list)  # when each call arrived (time.time())
+    rate_limited: int = 0                # calls answered 429 by the vendor's own limit
 
 
 # Counters and bucket internals: reported or reset, never set through /_sandbox/config.
-INTERNAL_FIELDS = ("calls", "billed_credits", "tokens", "last_refill")
+INTERNAL_FIELDS = ("calls", "billed_credits", "tokens", "last_refill", "call_times", "rate_limited")
 
 
 def _no_headers(seconds: float) -> dict[str, str]:
@@ -74,7 +76,8 @@ class SandboxState:
         self.lock = asyncio.Lock()
 
     def usage(self) -> dict[str, dict[str, float]]:
-        return {name: {"calls": v.calls, "credits": round(v.billed_credits, 4)} for name, v in self.vendors.items()}
+        return {name: {"calls": v.calls, "credits": round(v.billed_credits, 4), "rate_limited": v.rate_limited}
+                for name, v in self.vendors.items()}
 
 
 STATE = SandboxState()
@@ -114,8 +117,10 @@ async def gate(fake: FakeVendor, request: Request) -> Response | None:
     v = STATE.vendors[fake.name]
     async with STATE.lock:
         v.calls += 1
+        v.call_times.append(time.time())
         STATE.sequence += 1
         wait = _rate_limited(v)
+        v.rate_limited += wait is not None
         injected = v.fail_next.pop(0) if v.fail_next else None
     if v.latency_ms:
         await asyncio.sleep(v.latency_ms / 1000)

@@ -7,6 +7,12 @@ finish. A batch process (a run, a sensor, the CLI) hands over after each unit of
 keeps its turn while idle (OUTSIGNAL_DB_LINGER_SECONDS) because anyone who asks gets it at once.
 Opening still retries on lock conflicts with processes that do not take turns, then fails naming the
 file and the holder.
+
+This module is the one place that knows where the store is (OUTSIGNAL_DB, `settings.store_url()`): a
+path is a local file (turns, read copies); `md:<database>` is MotherDuck (signed in with
+MOTHERDUCK_TOKEN) and `quack:<host>[:port]` a DuckDB Quack server, both shared warehouses that many
+machines reach at once, so neither takes turns nor keeps a read copy. Nothing else in the product
+knows which one is used (a test walks the sources); docs/scale-out.md gives the steps and limits.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +38,10 @@ from outsignal_pipelines.store.turns import TurnTimeout, all_turns, turns_for
 
 class StoreError(RuntimeError):
     """Base error of the store."""
+
+
+class StoreConfigError(StoreError):
+    """OUTSIGNAL_DB names a store that cannot be opened as configured (a missing token, a bad URL)."""
 
 
 class StoreLockedError(StoreError):
@@ -71,23 +82,85 @@ def _open(path: Path, timeout: float) -> duckdb.DuckDBPyConnection:
             attempt += 1
 
 
+# ------------------------------------------------------------------ where the store is
+
+REMOTE_SCHEMES = {"md": "motherduck", "motherduck": "motherduck", "quack": "quack"}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where the store is: a local `file`, or a shared warehouse (`motherduck`, `quack`)."""
+
+    kind: str
+    target: str
+
+    @property
+    def remote(self) -> bool:
+        return self.kind != "file"
+
+
+def locate(url: str | Path) -> Location:
+    """What a store URL names. A path (even with a drive-less colon later on) is a file."""
+    text = str(url)
+    match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]+):", text)
+    if match is None or isinstance(url, Path):
+        return Location("file", text)
+    scheme = match.group(1).lower()
+    if scheme not in REMOTE_SCHEMES:
+        raise StoreConfigError(f"OUTSIGNAL_DB has an unknown scheme {scheme!r}: use a file path, "
+                               "md:<database> (MotherDuck) or quack:<host>[:port] (a DuckDB Quack server)")
+    return Location(REMOTE_SCHEMES[scheme], text)
+
+
+def _open_remote(location: Location) -> duckdb.DuckDBPyConnection:
+    """A connection to a shared warehouse. MotherDuck signs in with MOTHERDUCK_TOKEN (passed in the
+    connection's config, never in the URL we log); a Quack server is attached and made the default."""
+    if location.kind == "motherduck":
+        token = settings.motherduck_token()
+        if not token:
+            raise StoreConfigError("OUTSIGNAL_DB names a MotherDuck database (md:...) but MOTHERDUCK_TOKEN is not "
+                                   "set: create a token in MotherDuck's settings and set MOTHERDUCK_TOKEN for every "
+                                   "process (webserver, daemon, workers, Streamlit)")
+        return duckdb.connect(location.target, config={"motherduck_token": token})
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{location.target.replace(chr(39), chr(39) * 2)}' AS store")
+        con.execute("USE store")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 # The store a Dagster resource (or a test) bound for the work below it; unset means settings' default.
-_bound_path: ContextVar[Path | None] = ContextVar("outsignal_store_path", default=None)
+_bound_url: ContextVar[str | None] = ContextVar("outsignal_store_url", default=None)
+
+
+def current_url() -> str:
+    """The store (as OUTSIGNAL_DB names it) that a connection opened here and now would use."""
+    return _bound_url.get() or settings.store_url()
 
 
 def current_path() -> Path:
-    """The store that a connection opened here and now would use."""
-    return _bound_path.get() or settings.db_path()
+    """The local store file a connection opened here and now would use (for a shared warehouse: its URL)."""
+    return Path(current_url())
+
+
+def store_url_absolute() -> str:
+    """The current store as a string another process can use from any folder: a local file's absolute
+    path, a warehouse's URL as given."""
+    url = current_url()
+    return url if locate(url).remote else str(Path(url).resolve())
 
 
 @contextmanager
 def using(path: Path | str) -> Iterator[None]:
-    """Every connection opened inside (in this thread or task) goes to `path`."""
-    token = _bound_path.set(Path(path))
+    """Every connection opened inside (in this thread or task) goes to `path` (a file or a store URL)."""
+    token = _bound_url.set(str(path))
     try:
         yield
     finally:
-        _bound_path.reset(token)
+        _bound_url.reset(token)
 
 
 @contextmanager
@@ -96,7 +169,15 @@ def connect(path: Path | str | None = None, timeout: float | None = None,
     """A connection inside this process's turn at the store, always closed, on success and on error.
     `linger=False` for a poll loop: hand the file over as soon as this read is done, so the process it
     waits for never has to ask."""
-    db = Path(path) if path is not None else current_path()
+    location = locate(path if path is not None else current_url())
+    if location.remote:  # a shared warehouse: many machines at once, no turns to take
+        con = _open_remote(location)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    db = Path(location.target)
     wait = settings.lock_timeout_seconds() if timeout is None else timeout
     turns = turns_for(db, _open)
     try:
@@ -120,8 +201,10 @@ def release_all() -> None:
 
 def wait_stats(path: Path | str | None = None) -> dict[str, float]:
     """How long this process waited for its turns at the store (count, p50/p95/p99/max in ms)."""
-    db = Path(path) if path is not None else current_path()
-    return turns_for(db, _open).wait_stats()
+    location = locate(path if path is not None else current_url())
+    if location.remote:
+        return {}
+    return turns_for(Path(location.target), _open).wait_stats()
 
 
 _local_writes: dict[str, int] = {}
@@ -138,11 +221,12 @@ def read_connect(path: Path | str | None = None,
     """(connection, as_of) for a read that may lag the store by a few seconds: in the app server
     (OUTSIGNAL_SEARCH_LAG_SECONDS > 0) a warm read-only copy of the store (`snapshots.py`), with the
     moment it was last known to equal the store; elsewhere the store itself, and None."""
-    db = Path(path) if path is not None else current_path()
+    location = locate(path if path is not None else current_url())
+    db = Path(location.target)
     wait = settings.lock_timeout_seconds() if timeout is None else timeout
     lag = settings.search_lag_seconds()
-    if lag <= 0:
-        with connect(db, wait) as con:
+    if lag <= 0 or location.remote:  # a warehouse serves its readers itself: no local copy
+        with connect(location.target if location.remote else db, wait) as con:
             yield con, None
         return
     key = str(db.resolve())
@@ -165,7 +249,9 @@ def transaction(path: Path | str | None = None, timeout: float | None = None) ->
             con.execute("ROLLBACK")
             raise
         con.execute("COMMIT")
-        _count_write(Path(path) if path is not None else current_path())
+        location = locate(path if path is not None else current_url())
+        if not location.remote:
+            _count_write(Path(location.target))
 
 
 def query_df(sql: str, params: Sequence[Any] | dict[str, Any] | None = None, path: Path | str | None = None) -> pl.DataFrame:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from outsignal_pipelines import settings
-from outsignal_pipelines.operations.setup import init_store
+from outsignal_pipelines.operations.setup import init_store, store_identity
 
 
 @st.cache_resource(show_spinner=False)
@@ -19,4 +18,4 @@ def _initialised(db_path: str) -> bool:
 
 
 def ensure_store() -> None:
-    _initialised(str(settings.db_path().resolve()))
+    _initialised(store_identity())

@@ -59,6 +59,23 @@ def test_only_one_run_ever_executes_a_request(seeded_store):
         begin_step(run_id="run-b", step="score", kind="score", request_id=request.id, list_id=target.id)
 
 
+def test_a_retry_of_the_run_whose_worker_died_takes_its_request_over(seeded_store):
+    """Dagster's run retries relaunch a run that died with its worker as a new run whose parent is the
+    dead one; that retry (and only it) carries the request on, so the request completes."""
+    target = resolve_list("rise", "Rise Q1")
+    request = request_run("rise", "enrich", target=target, requested_by="page")
+    begin_step(run_id="run-a", step="people", kind="enrich", request_id=request.id, list_id=target.id)
+    # run-a's orchestrator dies; a stranger cannot take the request, the retry of run-a can
+    with pytest.raises(Exception, match="already being run by Dagster run run-a"):
+        begin_step(run_id="run-x", step="people", kind="enrich", request_id=request.id, list_id=target.id,
+                   retry_of="run-other")
+    taken = begin_step(run_id="run-a-retry", step="people", kind="enrich", request_id=request.id,
+                       list_id=target.id, retry_of="run-a")
+    assert (taken.status, taken.dagster_run_id) == ("running", "run-a-retry")
+    with pytest.raises(Exception, match="already being run by Dagster run run-a-retry"):
+        begin_step(run_id="run-a", step="companies", kind="enrich", request_id=request.id, list_id=target.id)
+
+
 def test_a_failed_step_fails_the_request_and_frees_the_list(seeded_store):
     target = resolve_list("rise", "Rise Q1")
     request = request_run("rise", "export", target=target, requested_by="mcp")

@@ -86,3 +86,17 @@ def test_following_a_run_that_died_without_reporting_fails_its_request(seeded_st
         followed = orchestration.follow(inst, request.id)
     assert followed.status == "failed" and "ended failure" in followed.error
     assert request_run("rise", "score", target=resolve_list("rise", "Rise Q1"), requested_by="page").status == "queued"
+
+
+def test_following_a_run_the_daemon_will_retry_keeps_following_instead_of_failing_the_request(seeded_store, monkeypatch):
+    monkeypatch.setenv("OUTSIGNAL_RUN_WAIT_TIMEOUT", "1")
+    request = request_run("rise", "score", target=resolve_list("rise", "Rise Q1"), requested_by="page")
+    with orchestration.instance() as inst:
+        run = inst.create_run_for_job(defs().resolve_job_def("score_list_job"), tags={"outsignal/request_id": str(request.id)})
+        from outsignal_pipelines.operations.run_requests import begin_step
+
+        begin_step(run_id=run.run_id, step="score", kind="score", request_id=request.id, list_id="rise.rise-q1")
+        inst.add_run_tags(run.run_id, {"dagster/will_retry": "true"})  # what run retries mark a failed run with
+        inst.report_run_failed(inst.get_run_by_id(run.run_id))
+        followed = orchestration.follow(inst, request.id)
+    assert followed.status == "running" and followed.error is None

@@ -6,6 +6,7 @@ import dagster as dg
 from outsignal_pipelines.defs.lists.partitions import target_lists_partitions
 from outsignal_pipelines.defs.resources import StoreResource
 from outsignal_pipelines.defs.run_steps import run_step
+from outsignal_pipelines.defs.pools import pool_for
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.deploy import prepare_deploy, run_deploy
 from outsignal_pipelines.operations.lists import list_by_id
@@ -23,7 +24,7 @@ def _deploy(request, workspace: str, list_name: str | None) -> dict:
             "skipped": len(done.get("skipped") or [])}
 
 
-@dg.asset(partitions_def=target_lists_partitions, group_name="deploy", kinds={"python"}, pool="emailbison",
+@dg.asset(partitions_def=target_lists_partitions, group_name="deploy", kinds={"python"}, pool=pool_for("deploy"),
           deps=["verified_emails", "icp_scores"],
           description="The list's approved leads (and approved copy) deployed to EmailBison as a campaign with its "
                       "sequence steps and attached leads; idempotent on retry.")

@@ -1,13 +1,14 @@
 """Enrichment assets per TargetList partition: the person waterfall, the company waterfall with its
 homepage crawl cache, and email verification. Each calls operations.enrichment for its step and
-reports what it found and paid; they share the `enrichment` pool so runs never race each other on
-the vendors' rate limits."""
+reports what it found and paid; each takes its vendor pool (defs/pools.py) so runs never race
+each other on the vendors' rate limits."""
 
 import dagster as dg
 
 from outsignal_pipelines.defs.lists.partitions import target_lists_partitions
 from outsignal_pipelines.defs.resources import StoreResource
 from outsignal_pipelines.defs.run_steps import run_step
+from outsignal_pipelines.defs.pools import pool_for
 from outsignal_pipelines.operations.enrichment.list_enrichment import enrich_list, step_summary
 from outsignal_pipelines.operations.enrichment.waterfall import RunReport
 from outsignal_pipelines.operations.lists import list_by_id
@@ -67,25 +68,25 @@ def _enrich(context: dg.AssetExecutionContext, store: StoreResource, config: Enr
     return dg.MaterializeResult(metadata=report_metadata(reports[0]))
 
 
-_COMMON = dict(partitions_def=target_lists_partitions, group_name="enrichment", pool="enrichment",
-               kinds={"duckdb", "python"})
+_COMMON = dict(partitions_def=target_lists_partitions, group_name="enrichment", kinds={"duckdb", "python"})
 
 
 @dg.asset(deps=["list_members"], description="Person waterfall per list: AI Ark → Prospeo → LeadMagic → "
           "FindyMail (order per workspace) until a verified email; every answer logged before it is merged.",
-          **_COMMON)
+          pool=pool_for("people"), **_COMMON)
 def enriched_people(context: dg.AssetExecutionContext, store: StoreResource, config: EnrichConfig) -> dg.MaterializeResult:
     return _enrich(context, store, config, "people")
 
 
 @dg.asset(deps=["list_members"], description="Company waterfall per list (AI Ark company data, then a "
-          "Firecrawl homepage crawl cached on the company for ICP scoring).", **_COMMON)
+          "Firecrawl homepage crawl cached on the company for ICP scoring).", pool=pool_for("companies"),
+          **_COMMON)
 def company_profiles(context: dg.AssetExecutionContext, store: StoreResource, config: EnrichConfig) -> dg.MaterializeResult:
     return _enrich(context, store, config, "companies")
 
 
 @dg.asset(deps=[enriched_people], description="Verification of every member email not yet verified "
           "(and, when configured, re-verification of old 'valid' results). Only 'valid' is exportable.",
-          **_COMMON)
+          pool=pool_for("verify"), **_COMMON)
 def verified_emails(context: dg.AssetExecutionContext, store: StoreResource, config: EnrichConfig) -> dg.MaterializeResult:
     return _enrich(context, store, config, "verify")

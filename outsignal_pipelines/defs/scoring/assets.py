@@ -6,6 +6,7 @@ from outsignal_pipelines.defs.enrichment.assets import company_profiles, enriche
 from outsignal_pipelines.defs.lists.partitions import target_lists_partitions
 from outsignal_pipelines.defs.resources import StoreResource
 from outsignal_pipelines.defs.run_steps import run_step
+from outsignal_pipelines.defs.pools import pool_for
 from outsignal_pipelines.operations.lists import list_by_id
 from outsignal_pipelines.operations.scoring import score_list
 
@@ -16,7 +17,7 @@ class ScoreConfig(dg.Config):
 
 
 @dg.asset(partitions_def=target_lists_partitions, group_name="qualification", deps=[enriched_people, company_profiles],
-          kinds={"duckdb", "python"}, pool="enrichment",
+          kinds={"duckdb", "python"}, pool=pool_for("score"),
           description="ICP score (0–100, reasoning, confidence) of every list member for the list's workspace; "
                       "people already scored are skipped unless forced.")
 def icp_scores(context: dg.AssetExecutionContext, store: StoreResource, config: ScoreConfig) -> dg.MaterializeResult:

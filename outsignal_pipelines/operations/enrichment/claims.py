@@ -28,13 +28,15 @@ from datetime import datetime
 
 import polars as pl
 
+from outsignal_pipelines import settings
 from outsignal_pipelines.clients.base import ProviderResult
 from outsignal_pipelines.operations.enrichment.ledger import WRITE_LOCK, gate_key, result_from_log
 from outsignal_pipelines.store import transaction
 
 # One HTTP call with a 10 s timeout (and its few retries) ends well inside this, so a live holder
 # never needs to renew; a dead holder's questions are free again this long after it claimed them.
-CLAIM_LEASE_SECONDS = 120.0
+# OUTSIGNAL_CLAIM_LEASE_SECONDS (settings.claim_lease_seconds) sets it for every process of a deployment.
+CLAIM_LEASE_SECONDS: float | None = None
 # How often a run re-checks questions another run holds: first soon, then backing off to the maximum.
 WAIT_POLL_FIRST_SECONDS = 0.05
 WAIT_POLL_MAX_SECONDS = 0.5
@@ -71,7 +73,8 @@ class ClaimBook:
         self.holder = holder
         self.cap_usd = cap_usd
         self.since = since            # only ledger answers newer than this count (a forced refresh)
-        self.lease_seconds = CLAIM_LEASE_SECONDS if lease_seconds is None else lease_seconds
+        self.lease_seconds = lease_seconds if lease_seconds is not None else (
+            CLAIM_LEASE_SECONDS if CLAIM_LEASE_SECONDS is not None else settings.claim_lease_seconds())
         self.transactions = 0
         self._new: dict[tuple, _Ask] = {}
         self._waiting: dict[tuple, _Ask] = {}

@@ -5,7 +5,8 @@ Guards, in the order a call meets them: dedup gate (the ledger held this answer 
 reuse it, pay nothing) → provider switched off for this run (out of credits, bad key, circuit breaker
 open) → the claim (`claims.ClaimBook`: one transaction claims the question in the store and reserves its
 cost against the daily cap, which is one number for every process; a question another run holds is
-waited for and its answer reused, `reused_in_flight`) → per-vendor token bucket → the call, retried on
+waited for and its answer reused, `reused_in_flight`) → the vendor's rate limit (rate_limits: shared by
+every process through Redis in the production profile) → the call, retried on
 429 (honouring Retry-After / reset headers), 5xx, timeouts and garbage → the answer is committed to the
 ledger, settling the claim in the same transaction → only then merged into the lead.
 """
@@ -25,6 +26,7 @@ from outsignal_pipelines.domain.industries import vertical_for_industry
 from outsignal_pipelines.domain.titles import normalise_title
 from outsignal_pipelines.clients import base, registry
 from outsignal_pipelines.clients.base import PersonInput
+from outsignal_pipelines.operations.enrichment.rate_limits import Limit, TokenBucket, VendorLimits  # noqa: F401
 from outsignal_pipelines.operations.enrichment.claims import ANSWERED, CAPPED, ClaimBook, holder_name
 from outsignal_pipelines.operations.enrichment.ledger import (
     LedgerWriter,
@@ -116,28 +118,6 @@ class RunReport:
         return data
 
 
-class TokenBucket:
-    """At most `rate` requests per second per vendor, with a burst of one second's worth."""
-
-    def __init__(self, rate: float):
-        self.rate = max(rate, 0.01)
-        self.capacity = max(1.0, self.rate)
-        self.tokens = self.capacity
-        self.updated = time.monotonic()
-        self.lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        async with self.lock:
-            while True:
-                now = time.monotonic()
-                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-                self.updated = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return
-                await asyncio.sleep((1 - self.tokens) / self.rate)
-
-
 class Waterfall:
     def __init__(self, workspace: str, config: WaterfallConfig | None = None, run_id: str | None = None,
                  claim_lease_seconds: float | None = None):
@@ -146,7 +126,8 @@ class Waterfall:
         self.report = RunReport(run_id=run_id or f"enrich-{uuid.uuid4().hex[:12]}")
         self.report.cap_usd = self.config.daily_cap_usd
         self._clients: dict[str, base.BaseClient] = {}
-        self._buckets: dict[str, TokenBucket] = {}
+        self._buckets: dict[str, Limit] = {}
+        self._limits: VendorLimits | None = None
         self._failures: dict[str, int] = {}
         self._answers: dict[tuple, base.ProviderResult] = {}
         self._inflight: dict[tuple, asyncio.Future] = {}
@@ -166,6 +147,7 @@ class Waterfall:
         since = (await asyncio.to_thread(query_rows, "SELECT current_timestamp::TIMESTAMP"))[0][0] \
             if self.config.force else None
         self.ledger = LedgerWriter()
+        self._limits = VendorLimits()
         self.claims = ClaimBook(self.workspace, holder_name(self.report.run_id), self.config.daily_cap_usd,
                                 since=since, lease_seconds=self._claim_lease_seconds)
         return self
@@ -177,6 +159,8 @@ class Waterfall:
             await self.ledger.close()
         for client in self._clients.values():
             await client.aclose()
+        if self._limits is not None:
+            await self._limits.aclose()
         self.report.spent_today_usd = self._spent
 
     def preload(self, entity_type: str, ids: list[int]) -> None:
@@ -198,7 +182,7 @@ class Waterfall:
             except base.ProviderNotConfigured as exc:
                 self.report.disabled[vendor] = str(exc)
                 return None
-            self._buckets[vendor] = TokenBucket(spec.rate_limit())
+            self._buckets[vendor] = (self._limits or VendorLimits()).limit(vendor, spec.rate_limit())
         return self._clients[vendor]
 
     # ------------------------------------------------------------ one guarded call
