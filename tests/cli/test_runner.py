@@ -64,7 +64,9 @@ def test_demo_serves_both_apps_and_stops_cleanly(tmp_path):
     env = dict(os.environ)
     env.update(OUTSIGNAL_DB=str(tmp_path / "demo.duckdb"), DAGSTER_HOME=str(tmp_path / "dagster_home"),
                OUTSIGNAL_DAGSTER_PORT=str(dagster_port), OUTSIGNAL_STREAMLIT_PORT=str(streamlit_port),
-               OUTSIGNAL_SANDBOX_PORT=str(sandbox_port), OUTSIGNAL_DEMO_ENV_FILE=str(tmp_path / "demo.env"))
+               OUTSIGNAL_SANDBOX_PORT=str(sandbox_port), OUTSIGNAL_DEMO_ENV_FILE=str(tmp_path / "demo.env"),
+               # Every port its own, so another test's servers (tests run in parallel) never collide.
+               OUTSIGNAL_SANDBOX_SMTP_PORT=str(_free_port()), OUTSIGNAL_WEBHOOK_PORT=str(_free_port()))
     log = (tmp_path / "demo.log").open("w")
     cli = Path(sys.executable).parent / "outsignal"
     proc = subprocess.Popen([str(cli), "demo"], env=env, stdout=log, stderr=subprocess.STDOUT,
