@@ -35,13 +35,17 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from _sandbox import sandbox_server  # noqa: E402
 
+from outsignal_pipelines.clients import registry  # noqa: E402
+
 WINDOW = 10.0
 # Each vendor's limit, chosen so that each has work waiting for it at some point of the run (a finder
 # behind another in the waterfall only gets its misses) and limit × window is a whole number of calls.
-RATES = {"aiark": 4.0, "prospeo": 6.0, "leadmagic": 6.0, "findymail": 6.0, "firecrawl": 8.0, "millionverifier": 1.5}
-FINDERS = ["aiark", "prospeo", "leadmagic", "findymail"]
+# The vendors come from the registry (a new vendor joins the benchmark by its registry entry); 6/s
+# for any vendor not named here.
+VENDORS = tuple(registry.VENDORS)
+RATES = {name: {"aiark": 4.0, "firecrawl": 8.0, "millionverifier": 1.5}.get(name, 6.0) for name in VENDORS}
+FINDERS = list(registry.names_with(registry.FIND_EMAIL))
 WORKSPACES = ["rise", "lime-recruitment", "yoopknows", "outsignal"]
-VENDORS = ("aiark", "prospeo", "leadmagic", "findymail", "firecrawl", "millionverifier")
 
 
 def busiest(times: list[float], window: float) -> float:

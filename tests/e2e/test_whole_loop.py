@@ -195,6 +195,7 @@ def test_the_whole_loop(product):
         client.get_by_role("button", name="Approve List").click()
         expect(client.get_by_text("Thank you: E2E Q1 approved.")).to_be_visible()
         _settle(client)
+        client.wait_for_function("() => document.cookie.includes('outsignal_portal=')", timeout=60_000)
         client.reload()  # F5 in the middle of the review: still signed in, no new link needed
         expect(client.get_by_text("Signed in as client@rise.example")).to_be_visible()
         expect(client.get_by_text("Review Copy · E2E Q1")).to_be_visible()

@@ -105,6 +105,8 @@ def test_admin_and_client_stay_signed_in_after_a_reload_and_admin_answers(app_ur
             admin.get_by_role("button", name="Sign in").click()
             expect(admin.get_by_test_id("stSidebarNav").get_by_role("link", name="People")).to_be_visible()
             _settle(admin)
+            # The page writes the session cookie once its script has run (later on a busy machine).
+            admin.wait_for_function("() => document.cookie.includes('outsignal_admin=')", timeout=60_000)
             admin.reload()
             expect(admin.get_by_test_id("stSidebarNav").get_by_role("link", name="People")).to_be_visible()
             expect(admin.get_by_role("button", name="Sign out")).to_be_visible()
@@ -120,6 +122,7 @@ def test_admin_and_client_stay_signed_in_after_a_reload_and_admin_answers(app_ur
             expect(client.get_by_text("Signed in as client@acme.example")).to_be_visible()
             _settle(client)
             assert "token=" not in client.url
+            client.wait_for_function("() => document.cookie.includes('outsignal_portal=')", timeout=60_000)
             client.reload()
             expect(client.get_by_text("Signed in as client@acme.example")).to_be_visible()
             _settle(client)

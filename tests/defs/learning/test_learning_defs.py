@@ -15,8 +15,9 @@ def test_learning_assets_report_and_change_nothing(workspace, db_path):
     plant(workspace)
     with connect() as con:
         before = con.execute("SELECT icp_rules, finder_order FROM workspaces").fetchall()
-    result = dg.materialize([icp_calibration, provider_quality_asset],
-                            resources={"store": StoreResource(path=str(db_path))})
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([icp_calibration, provider_quality_asset], instance=instance,
+                                resources={"store": StoreResource(path=str(db_path))})
     assert result.success
     calibration = result.asset_materializations_for_node("icp_calibration")[0].metadata
     [row] = calibration["verdicts"].value.records
