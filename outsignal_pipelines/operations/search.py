@@ -50,6 +50,7 @@ class PeopleQuery:
     min_icp_score: int | None = None        # needs a workspace: scores are per workspace
     in_list: str | None = None              # list id
     not_in_list: str | None = None          # list id
+    typo_tolerant: bool = False             # free text matching nothing: try the words one typo away
     sort: str = "newest"
     page: int = 1
     page_size: int = 50
