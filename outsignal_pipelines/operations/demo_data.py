@@ -15,8 +15,8 @@ import polars as pl
 from outsignal_pipelines.domain.vocabulary import VERTICALS
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.lists import add_members, ensure_list
-from outsignal_pipelines.store import connect, ensure_schema, transaction
 from outsignal_pipelines.operations.search_index import refresh_search_index
+from outsignal_pipelines.store import connect, ensure_schema, transaction
 
 DEFAULT_PEOPLE = 14_500
 COMPANIES_PER_PERSON = 17_000 / 14_500

@@ -28,9 +28,9 @@ from outsignal_pipelines.domain.titles import normalise_title
 from outsignal_pipelines.domain.untrusted_text import spreadsheet_row
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.lists import add_members, ensure_list
+from outsignal_pipelines.operations.search_index import refresh_search_index
 from outsignal_pipelines.operations.workspaces import get_workspace
 from outsignal_pipelines.store import connect, transaction
-from outsignal_pipelines.operations.search_index import refresh_search_index
 
 MAX_CELL_CHARS = 2_000
 MAX_FILE_BYTES = 512 * 1024 * 1024

@@ -15,7 +15,14 @@ import polars as pl
 from outsignal_pipelines.domain.titles import title_prefilter_words, title_word_pattern, word_prefix_pattern
 from outsignal_pipelines.domain.vocabulary import EMAIL_STATUSES, SENIORITIES, VERTICALS
 from outsignal_pipelines.operations import OperationError
-from outsignal_pipelines.operations.search_index import index_is_current, nearest_words, text_match_sql
+from outsignal_pipelines.operations.search_index import (
+    MAX_RECHECKED,
+    ids_query,
+    index_is_current,
+    nearest_words,
+    rechecked_ids,
+    text_match_sql,
+)
 from outsignal_pipelines.store import read_connect
 
 MAX_PAGE_SIZE = 500
@@ -143,16 +150,13 @@ def _text_clause(needle: str) -> tuple[str, list[Any]]:
     return "(" + " OR ".join(parts) + ")", params
 
 
-def _where(q: PeopleQuery, text_ids: tuple[str, list[Any]] | None = None,
-           skip_list: bool = False) -> tuple[str, list[Any]]:
+def _where(q: PeopleQuery, text_ids: TextMatches | None = None) -> tuple[str, list[Any]]:
     """WHERE over stg_people aliased p. `text_ids`: SQL selecting the free text's matches from the word
-    index (search_index.py), used instead of scanning the text columns; `skip_list`: the rows are
-    already the list's members."""
+    index or the list (search_index.py), used instead of scanning the text columns."""
     clauses: list[str] = []
     params: list[Any] = []
     if text_ids is not None:
-        clauses.append(f"p.person_id IN ({text_ids[0]})")
-        params += text_ids[1]
+        clauses.append(f"p.person_id IN ({text_ids.fragment})")
     elif q.text and q.text.strip():
         clause, text_params = _text_clause(q.text.strip().lower())
         clauses.append(clause)
@@ -194,7 +198,7 @@ def _where(q: PeopleQuery, text_ids: tuple[str, list[Any]] | None = None,
     if q.min_icp_score is not None:
         clauses.append("p.person_id IN (SELECT person_id FROM icp_scores WHERE workspace_slug = ? AND score >= ?)")
         params += [q.workspace, int(q.min_icp_score)]
-    if q.in_list and not skip_list:
+    if q.in_list and (text_ids is None or text_ids.ids is None):
         clauses.append("p.person_id IN (SELECT person_id FROM target_list_members WHERE list_id = ?)")
         params.append(q.in_list)
     if q.not_in_list:
@@ -210,25 +214,35 @@ def matching_ids_sql(q: PeopleQuery) -> tuple[str, list[Any]]:
     return f"SELECT p.person_id FROM stg_people p{where}", params
 
 
-_PAGE_COLUMNS = """page.person_id, page.full_name, page.email, page.email_status, page.job_title, page.seniority,
-       page.company_name, page.company_domain, page.vertical, c.headcount, page.location, page.country,
-       page.linkedin_url, page.enrichment_status, page.icp_score"""
+@dataclass
+class TextMatches:
+    """The free text's matches without scanning: a query on the word index, or (a list's search)
+    the list's members whose text matches, as ids."""
+
+    sql: str | None = None
+    ids: list[int] | None = None
+
+    @property
+    def fragment(self) -> str:
+        return self.sql if self.sql is not None else (", ".join(str(int(i)) for i in self.ids) or "NULL")
 
 
-def _indexed_text(con, q: PeopleQuery) -> tuple[str, list[Any]] | None:
-    """The free text's matches from the word index, or None to scan (no text; a list, whose few members
-    are cheaper to read than a short word's matches; text the index cannot answer; people changed
-    without the index)."""
+def _indexed_text(con, q: PeopleQuery) -> TextMatches | None:
+    """The free text's matches from the word index (or, in a list, from the list's members checked one
+    by one), or None to scan: no text, text the index cannot answer, people changed without the index."""
     text = (q.text or "").strip().lower()
-    if not text or q.in_list:
+    if not text:
         return None
-    found = text_match_sql(con, text, _text_clause(text), _title_clause([text]))
-    if found is None or not index_is_current(con):
+    if q.in_list:
+        members = [r[0] for r in con.execute(
+            f"SELECT person_id FROM target_list_members WHERE list_id = ? LIMIT {MAX_RECHECKED + 1}",
+            [q.in_list]).fetchall()]
+        ids = rechecked_ids(con, ids_query(members), text) if len(members) <= MAX_RECHECKED else None
+        return TextMatches(ids=ids) if ids is not None else None
+    if not index_is_current(con):
         return None
-    return found
-
-
-MAX_LITERAL_IDS = 5000
+    found = text_match_sql(con, text)
+    return TextMatches(sql=found) if found is not None else None
 
 
 def _id_list(ids: list[int]) -> str:
@@ -258,7 +272,7 @@ def _with_headcount(con, rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _only_text(q: PeopleQuery) -> bool:
-    return q == PeopleQuery(text=q.text, sort="newest", page=q.page, page_size=q.page_size,
+    return q == PeopleQuery(text=q.text, in_list=q.in_list, sort="newest", page=q.page, page_size=q.page_size,
                             typo_tolerant=q.typo_tolerant)
 
 
@@ -287,45 +301,31 @@ def _search(con, q: PeopleQuery) -> tuple[int, pl.DataFrame]:
     limit = f"LIMIT {int(q.page_size)} OFFSET {int(offset)}"
     text_ids = _indexed_text(con, q)
     if text_ids is not None and _only_text(q):
-        # Count and page straight from the index's ids; people are read for the page's rows only.
-        found = con.execute(f"""SELECT person_id, count(*) OVER () FROM ({text_ids[0]})
-                                ORDER BY person_id DESC {limit}""", text_ids[1]).fetchall()
-        total = found[0][1] if found else con.execute(
-            f"SELECT count(*) FROM ({text_ids[0]})", text_ids[1]).fetchall()[0][0]
+        # Count and page straight from the matches' ids; people are read for the page's rows only.
+        if text_ids.ids is not None:
+            ordered = sorted(text_ids.ids, reverse=True)
+            return len(ordered), _rows_by_id(con, ordered[offset:offset + q.page_size])
+        found = con.execute(f"""SELECT person_id, count(*) OVER () FROM ({text_ids.sql})
+                                ORDER BY person_id DESC {limit}""").fetchall()
+        total = found[0][1] if found else con.execute(f"SELECT count(*) FROM ({text_ids.sql})").fetchall()[0][0]
         return total, _rows_by_id(con, [r[0] for r in found])
-    # A list's search reads the list's members first (materialised): every other filter then reads
-    # a few hundred rows instead of every person.
-    base_cte, base, base_params = "", "stg_people", []
-    if q.in_list:
-        members = [r[0] for r in con.execute("SELECT person_id FROM target_list_members WHERE list_id = ?",
-                                            [q.in_list]).fetchall()]
-        if len(members) <= MAX_LITERAL_IDS:
-            # Literal ids: DuckDB looks them up in the primary key instead of scanning people.
-            base_cte = f"base AS MATERIALIZED (SELECT * FROM stg_people WHERE person_id IN ({_id_list(members)})),"
-        else:
-            base_cte = ("base AS MATERIALIZED (SELECT * FROM stg_people WHERE person_id IN "
-                        "(SELECT person_id FROM target_list_members WHERE list_id = ?)),")
-            base_params = [q.in_list]
-        base = "base"
-    where, params = _where(q, text_ids, skip_list=bool(q.in_list))
+    where, params = _where(q, text_ids)
     score_join = "LEFT JOIN icp_scores s ON s.person_id = p.person_id AND s.workspace_slug = ?" if q.workspace else ""
     score_expr = "s.score" if q.workspace else "NULL::INTEGER"
     score_params = [q.workspace] if q.workspace else []
     order = SORTS[q.sort]
     outer_order = order.replace("p.", "page.").replace("s.score", "page.icp_score")
-    if where or base_cte:
+    if where:
         sql = f"""
-            WITH {base_cte} m AS MATERIALIZED (SELECT p.person_id FROM {base} p{where}),
-            page AS (SELECT p.*, {score_expr} AS icp_score FROM {base} p
+            WITH m AS MATERIALIZED (SELECT p.person_id FROM stg_people p{where}),
+            page AS (SELECT p.*, {score_expr} AS icp_score FROM stg_people p
                      {score_join} WHERE p.person_id IN (SELECT person_id FROM m) ORDER BY {order} {limit})
             SELECT page.*, (SELECT count(*) FROM m) AS _total FROM page ORDER BY {outer_order}"""
-        rows = con.sql(sql, params=base_params + params + score_params).pl()
+        rows = con.sql(sql, params=params + score_params).pl()
         if rows.height:
             total = int(rows["_total"][0])
         else:
-            total = con.execute(f"WITH {base_cte.rstrip(',')} SELECT count(*) FROM {base} p{where}"
-                                if base_cte else f"SELECT count(*) FROM stg_people p{where}",
-                                base_params + params).fetchall()[0][0]
+            total = con.execute(f"SELECT count(*) FROM stg_people p{where}", params).fetchall()[0][0]
         return total, _with_headcount(con, rows.drop("_total"))
     total = con.execute("SELECT count(*) FROM stg_people").fetchall()[0][0]
     sql = f"""

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
+from outsignal_pipelines.domain.text_match import person_matches
 from outsignal_pipelines.domain.titles import title_search_variants
 
 _TOP = "\U0010ffff"   # above every character: [word, word + _TOP) holds exactly the words starting with `word`
@@ -66,89 +66,79 @@ def index_is_current(con) -> bool:
     return bool(row and row[0][0])
 
 
-def _prefix(kind: str | None, word: str) -> tuple[str, list[Any]]:
-    kind_sql = "kind = ? AND " if kind else ""
-    return (f"SELECT person_id FROM person_search_tokens WHERE {kind_sql}token >= ? AND token < ?",
-            ([kind] if kind else []) + [word, word + _TOP])
-
-
-def _all_words(kind: str | None, words: list[str]) -> tuple[str, list[Any]]:
-    """People holding every one of `words` as a word prefix."""
-    parts, params = [], []
-    for word in dict.fromkeys(words):
-        sql, p = _prefix(kind, word)
-        parts.append(sql)
-        params += p
-    return " INTERSECT ".join(parts), params
-
-
-def text_match_sql(con, needle: str, exact_text_clause: tuple[str, list[Any]],
-                   exact_title_clause: tuple[str, list[Any]]) -> tuple[str, list[Any]] | None:
-    """SQL selecting the person_id of every person whose free text matches `needle` (stripped and
-    lower-cased), exactly as `exact_text_clause` (over stg_people p) would; None when the index cannot
-    answer it and the caller should scan. `exact_title_clause` is the title part alone (over people p
-    with job_title)."""
+def text_match_sql(con, needle: str) -> str | None:
+    """What goes inside `person_id IN (...)` to select every person whose free text matches `needle`
+    (stripped and lower-cased) exactly as search's scan would: a query on the index, or literal ids;
+    None when the index cannot answer it and the caller should scan."""
     if not needle.isascii() or not _RUN.search(needle):
         return None
     variants = title_search_variants(needle)
     if _RUN.fullmatch(needle):
-        parts, params = [], []
-        sql, p = _prefix("n", needle)
-        parts.append(sql)
-        params += p
+        parts = [_prefix("n", needle)]
         single = [v for v in variants if _RUN.fullmatch(v)]
         phrases = [v for v in variants if not _RUN.fullmatch(v)]
         if single:
             parts.append("SELECT person_id FROM person_search_tokens WHERE kind = 't' AND token IN "
-                         f"({', '.join('?' for _ in single)})")
-            params += single
+                         f"({', '.join(_quote(v) for v in single)})")
         if phrases:
-            candidates, cand_params = [], []
-            for phrase in phrases:
-                sql, p = _all_words("t", _RUN.findall(phrase))
-                candidates.append(f"({sql})")
-                cand_params += p
-            title_sql, title_params = exact_title_clause
-            parts.append(f"""SELECT p.id FROM (SELECT id, job_title FROM people
-                               WHERE id IN ({_ids(con, ' UNION '.join(candidates), cand_params)})) p
-                             WHERE {title_sql}""")
-            params += title_params
-        return " UNION ".join(parts), params
-    candidates, params = [], []
-    for words in [_RUN.findall(needle)] + [_RUN.findall(v) for v in variants]:
-        if words:
-            sql, p = _all_words(None, words)
-            candidates.append(f"({sql})")
-            params += p
-    text_sql, text_params = exact_text_clause
-    # Few candidates are written in as literal ids: DuckDB looks them up in the primary key and the
-    # regular expressions read only those rows.
-    return (f"""SELECT p.person_id FROM stg_people p
-                WHERE p.person_id IN ({_ids(con, ' UNION '.join(candidates), params)}) AND {text_sql}""", text_params)
+            rechecked = rechecked_ids(con, " UNION ".join(f"({_all_words('t', _RUN.findall(v))})" for v in phrases),
+                                      needle)
+            if rechecked is None:
+                return None
+            if rechecked:
+                parts.append(f"SELECT unnest([{_literal(rechecked)}])")
+        return " UNION ".join(parts)
+    candidates = [f"({_all_words(None, words)})"
+                  for words in [_RUN.findall(needle)] + [_RUN.findall(v) for v in variants] if words]
+    rechecked = rechecked_ids(con, " UNION ".join(candidates), needle)
+    return None if rechecked is None else ids_query(rechecked)
 
 
-MAX_LITERAL_IDS = 5000
+MAX_RECHECKED = 5000
 
 
-def _ids(con, sql: str, params: list[Any]) -> str:
-    """The candidates as literal ids when there are few (DuckDB then looks them up in the primary key
-    instead of scanning people); else the query itself, inlined as a subquery with its parameters."""
-    found = con.execute(f"SELECT person_id FROM ({sql}) LIMIT {MAX_LITERAL_IDS + 1}", params).fetchall()
-    if len(found) > MAX_LITERAL_IDS:
-        return _inline(sql, params)
-    return ", ".join(str(int(r[0])) for r in found) or "NULL"
+def rechecked_ids(con, candidates_sql: str, needle: str, limit: int = MAX_RECHECKED) -> list[int] | None:
+    """The candidates (a query of person_id, or literal ids) whose text really matches `needle`, checked in
+    Python on their lower-cased columns (domain/text_match.py); None when there are more than `limit`."""
+    found = con.execute(f"SELECT person_id FROM ({candidates_sql}) LIMIT {limit + 1}").fetchall()
+    if len(found) > limit:
+        return None
+    if not found:
+        return []
+    rows = con.execute(
+        f"""SELECT person_id, lower(first_name), lower(last_name), lower(email), lower(company_name),
+                   lower(full_name), lower(job_title)
+            FROM stg_people WHERE person_id IN ({_literal([r[0] for r in found])})""").fetchall()
+    return sorted(r[0] for r in rows if person_matches(needle, *r[1:]))
 
 
-def _inline(sql: str, params: list[Any]) -> str:
-    """`sql` with its parameters written in as SQL string literals: they are only ever index words
-    ([a-z0-9]+, maybe with the upper-bound character) or a kind, so quoting them is exact."""
-    out = sql
-    for value in params:
-        text = str(value)
-        if not re.fullmatch(f"[a-z0-9]+{_TOP}?|[nt]", text):
-            raise ValueError(f"not a word of the index: {text!r}")
-        out = out.replace("?", f"'{text}'", 1)
-    return out
+def ids_query(ids: list[int]) -> str:
+    """A query of these ids (person_id), for `rechecked_ids`."""
+    return f"SELECT unnest([{', '.join(str(int(i)) for i in ids)}]::BIGINT[]) AS person_id"
+
+
+def _literal(ids: list[int]) -> str:
+    """Ids read from the store, as SQL integer literals (DuckDB looks literal ids up in the primary key
+    instead of scanning people); an empty list matches nothing."""
+    return ", ".join(str(int(i)) for i in ids) or "NULL"
+
+
+def _quote(word: str) -> str:
+    """An index word as a SQL string literal: only [a-z0-9] or the upper-bound character, so exact."""
+    if not _RUN.fullmatch(word.removesuffix(_TOP)):
+        raise ValueError(f"not a word of the index: {word!r}")
+    return f"'{word}'"
+
+
+def _prefix(kind: str | None, word: str) -> str:
+    kind_sql = f"kind = '{kind}' AND " if kind in ("n", "t") else ""
+    return (f"SELECT person_id FROM person_search_tokens WHERE {kind_sql}token >= {_quote(word)} "
+            f"AND token < {_quote(word + _TOP)}")
+
+
+def _all_words(kind: str | None, words: list[str]) -> str:
+    """People holding every one of `words` as a word prefix."""
+    return " INTERSECT ".join(_prefix(kind, w) for w in dict.fromkeys(words))
 
 
 def nearest_words(con, needle: str, limit: int = 3) -> list[str]:

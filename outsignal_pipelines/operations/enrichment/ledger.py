@@ -22,8 +22,8 @@ from typing import Any
 import polars as pl
 
 from outsignal_pipelines.clients.base import ProviderResult
-from outsignal_pipelines.store import connect, transaction
 from outsignal_pipelines.operations.search_index import refresh_search_index
+from outsignal_pipelines.store import connect, transaction
 
 ANSWERED = ("found", "not_found")
 
