@@ -17,10 +17,11 @@ from outsignal_pipelines.domain.vocabulary import EMAIL_STATUSES, SENIORITIES, V
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.search_index import (
     MAX_RECHECKED,
+    PAGE_ROW_COLUMNS,
     ids_query,
     index_is_current,
     nearest_words,
-    rechecked_ids,
+    rechecked,
     text_match_sql,
 )
 from outsignal_pipelines.store import read_connect
@@ -198,7 +199,7 @@ def _where(q: PeopleQuery, text_ids: TextMatches | None = None) -> tuple[str, li
     if q.min_icp_score is not None:
         clauses.append("p.person_id IN (SELECT person_id FROM icp_scores WHERE workspace_slug = ? AND score >= ?)")
         params += [q.workspace, int(q.min_icp_score)]
-    if q.in_list and (text_ids is None or text_ids.ids is None):
+    if q.in_list and (text_ids is None or text_ids.rows is None):
         clauses.append("p.person_id IN (SELECT person_id FROM target_list_members WHERE list_id = ?)")
         params.append(q.in_list)
     if q.not_in_list:
@@ -220,11 +221,15 @@ class TextMatches:
     the list's members whose text matches, as ids."""
 
     sql: str | None = None
-    ids: list[int] | None = None
+    rows: pl.DataFrame | None = None     # the matches' page rows, newest first (PAGE_ROW_COLUMNS)
+
+    @property
+    def ids(self) -> list[int] | None:
+        return None if self.rows is None else self.rows["person_id"].to_list()
 
     @property
     def fragment(self) -> str:
-        return self.sql if self.sql is not None else (", ".join(str(int(i)) for i in self.ids) or "NULL")
+        return self.sql if self.sql is not None else _id_list(self.ids)
 
 
 def _indexed_text(con, q: PeopleQuery) -> TextMatches | None:
@@ -237,12 +242,14 @@ def _indexed_text(con, q: PeopleQuery) -> TextMatches | None:
         members = [r[0] for r in con.execute(
             f"SELECT person_id FROM target_list_members WHERE list_id = ? LIMIT {MAX_RECHECKED + 1}",
             [q.in_list]).fetchall()]
-        ids = rechecked_ids(con, ids_query(members), text) if len(members) <= MAX_RECHECKED else None
-        return TextMatches(ids=ids) if ids is not None else None
+        rows = rechecked(con, ids_query(members), text) if len(members) <= MAX_RECHECKED else None
+        return TextMatches(rows=rows) if rows is not None else None
     if not index_is_current(con):
         return None
     found = text_match_sql(con, text)
-    return TextMatches(sql=found) if found is not None else None
+    if found is None:
+        return None
+    return TextMatches(sql=found) if isinstance(found, str) else TextMatches(rows=found)
 
 
 def _id_list(ids: list[int]) -> str:
@@ -253,11 +260,8 @@ def _id_list(ids: list[int]) -> str:
 
 def _rows_by_id(con, ids: list[int]) -> pl.DataFrame:
     """The page's rows for these ids (newest first), with their companies' headcount; no workspace score."""
-    rows = con.sql(f"""SELECT p.person_id, p.full_name, p.email, p.email_status, p.job_title, p.seniority,
-                              p.company_name, p.company_domain, p.vertical, p.location, p.country,
-                              p.linkedin_url, p.enrichment_status
-                       FROM stg_people p WHERE p.person_id IN ({_id_list(ids)})
-                       ORDER BY p.person_id DESC""").pl()
+    rows = con.sql(f"""SELECT {', '.join(PAGE_ROW_COLUMNS)} FROM stg_people
+                       WHERE person_id IN ({_id_list(ids)}) ORDER BY person_id DESC""").pl()
     return _with_headcount(con, rows.with_columns(pl.lit(None, dtype=pl.Int32).alias("icp_score")))
 
 
@@ -302,9 +306,9 @@ def _search(con, q: PeopleQuery) -> tuple[int, pl.DataFrame]:
     text_ids = _indexed_text(con, q)
     if text_ids is not None and _only_text(q):
         # Count and page straight from the matches' ids; people are read for the page's rows only.
-        if text_ids.ids is not None:
-            ordered = sorted(text_ids.ids, reverse=True)
-            return len(ordered), _rows_by_id(con, ordered[offset:offset + q.page_size])
+        if text_ids.rows is not None:
+            page = text_ids.rows.slice(offset, q.page_size)
+            return text_ids.rows.height, _with_headcount(con, page.with_columns(pl.lit(None, dtype=pl.Int32).alias("icp_score")))
         found = con.execute(f"""SELECT person_id, count(*) OVER () FROM ({text_ids.sql})
                                 ORDER BY person_id DESC {limit}""").fetchall()
         total = found[0][1] if found else con.execute(f"SELECT count(*) FROM ({text_ids.sql})").fetchall()[0][0]

@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import polars as pl
+
 from outsignal_pipelines.domain.text_match import person_matches
 from outsignal_pipelines.domain.titles import title_search_variants
 
@@ -66,10 +68,10 @@ def index_is_current(con) -> bool:
     return bool(row and row[0][0])
 
 
-def text_match_sql(con, needle: str) -> str | None:
-    """What goes inside `person_id IN (...)` to select every person whose free text matches `needle`
-    (stripped and lower-cased) exactly as search's scan would: a query on the index, or literal ids;
-    None when the index cannot answer it and the caller should scan."""
+def text_match_sql(con, needle: str) -> str | pl.DataFrame | None:
+    """Every person whose free text matches `needle` (stripped and lower-cased) exactly as search's scan
+    would: a query of person_id on the index, or (when the index only narrows it down to candidates)
+    the matching people's page rows (`rechecked`); None when the index cannot answer it: scan."""
     if not needle.isascii() or not _RUN.search(needle):
         return None
     variants = title_search_variants(needle)
@@ -81,35 +83,46 @@ def text_match_sql(con, needle: str) -> str | None:
             parts.append("SELECT person_id FROM person_search_tokens WHERE kind = 't' AND token IN "
                          f"({', '.join(_quote(v) for v in single)})")
         if phrases:
-            rechecked = rechecked_ids(con, " UNION ".join(f"({_all_words('t', _RUN.findall(v))})" for v in phrases),
-                                      needle)
-            if rechecked is None:
+            phrase_ids = rechecked_ids(con, " UNION ".join(f"({_all_words('t', _RUN.findall(v))})" for v in phrases),
+                                       needle)
+            if phrase_ids is None:
                 return None
-            if rechecked:
-                parts.append(f"SELECT unnest([{_literal(rechecked)}])")
+            if phrase_ids:
+                parts.append(ids_query(phrase_ids))
         return " UNION ".join(parts)
     candidates = [f"({_all_words(None, words)})"
                   for words in [_RUN.findall(needle)] + [_RUN.findall(v) for v in variants] if words]
-    rechecked = rechecked_ids(con, " UNION ".join(candidates), needle)
-    return None if rechecked is None else ids_query(rechecked)
+    return rechecked(con, " UNION ".join(candidates), needle)
 
 
 MAX_RECHECKED = 5000
 
 
-def rechecked_ids(con, candidates_sql: str, needle: str, limit: int = MAX_RECHECKED) -> list[int] | None:
-    """The candidates (a query of person_id, or literal ids) whose text really matches `needle`, checked in
-    Python on their lower-cased columns (domain/text_match.py); None when there are more than `limit`."""
+# The columns of a search page's rows read from stg_people (the page adds headcount and the score).
+PAGE_ROW_COLUMNS = ("person_id", "full_name", "email", "email_status", "job_title", "seniority", "company_name",
+                    "company_domain", "vertical", "location", "country", "linkedin_url", "enrichment_status")
+
+
+def rechecked(con, candidates_sql: str, needle: str, limit: int = MAX_RECHECKED) -> pl.DataFrame | None:
+    """The page rows (PAGE_ROW_COLUMNS) of the candidates (a query of person_id) whose text really
+    matches `needle`, checked in Python on their lower-cased columns (domain/text_match.py), newest
+    first; None when there are more than `limit` candidates. One read of the candidates' rows serves
+    both the check and the page."""
     found = con.execute(f"SELECT person_id FROM ({candidates_sql}) LIMIT {limit + 1}").fetchall()
     if len(found) > limit:
         return None
-    if not found:
-        return []
-    rows = con.execute(
-        f"""SELECT person_id, lower(first_name), lower(last_name), lower(email), lower(company_name),
-                   lower(full_name), lower(job_title)
-            FROM stg_people WHERE person_id IN ({_literal([r[0] for r in found])})""").fetchall()
-    return sorted(r[0] for r in rows if person_matches(needle, *r[1:]))
+    rows = con.sql(
+        f"""SELECT {', '.join(PAGE_ROW_COLUMNS)}, lower(first_name) AS _f, lower(last_name) AS _l,
+                   lower(email) AS _e, lower(company_name) AS _c, lower(full_name) AS _n, lower(job_title) AS _t
+            FROM stg_people WHERE person_id IN ({_literal([r[0] for r in found])}) ORDER BY person_id DESC""").pl()
+    keep = [person_matches(needle, *values) for values in rows.select("_f", "_l", "_e", "_c", "_n", "_t").iter_rows()]
+    return rows.filter(pl.Series(keep, dtype=pl.Boolean)).select(PAGE_ROW_COLUMNS)
+
+
+def rechecked_ids(con, candidates_sql: str, needle: str, limit: int = MAX_RECHECKED) -> list[int] | None:
+    """The ids of `rechecked`, ascending."""
+    rows = rechecked(con, candidates_sql, needle, limit)
+    return None if rows is None else sorted(rows["person_id"].to_list())
 
 
 def ids_query(ids: list[int]) -> str:
