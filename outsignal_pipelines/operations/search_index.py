@@ -43,19 +43,39 @@ _TOKENS_OF = r"""
 
 
 def refresh_search_index(con, person_ids: Sequence[int] | None = None) -> None:
-    """Re-read the words of these people (all people when None) inside the caller's transaction."""
+    """Re-read the words of these people (all people when None) inside the caller's transaction.
+
+    After a partial refresh the index is marked current only if it was before, as far as a cheap check
+    can tell: people are the indexed ones plus the new ids given here. People written by hand (SQL)
+    in between keep search on the exact scan until a full refresh."""
+    if person_ids is not None and person_ids:
+        state = con.execute("SELECT people_count, max_person_id FROM person_search_index_state").fetchall()
+        ids = sorted({int(i) for i in person_ids})
+        if state:
+            count, top = state[0]
+            added = sum(1 for i in ids if top is None or i > top)
+            actual = con.execute("SELECT count(*), max(id) FROM people").fetchall()[0]
+            expected_top = max([i for i in ids] + ([top] if top is not None else []))
+            if actual[0] != count + added or actual[1] != expected_top:
+                state = []
+        if not state:   # not current before: refresh these words, leave the index marked stale
+            _refresh_words(con, ids)
+            return
     if person_ids is None:
         con.execute("DELETE FROM person_search_tokens")
         con.execute(f"INSERT INTO person_search_tokens SELECT token, kind, person_id FROM ({_TOKENS_OF.format(only='')}) "
                     "ORDER BY token, person_id")
     elif person_ids:
-        ids = sorted({int(i) for i in person_ids})
-        con.execute("DELETE FROM person_search_tokens WHERE person_id IN (SELECT unnest(?::BIGINT[]))", [ids])
-        only = "AND p.id IN (SELECT unnest($ids::BIGINT[]))"
-        con.execute(f"INSERT INTO person_search_tokens SELECT token, kind, person_id FROM ({_TOKENS_OF.format(only=only)})",
-                    {"ids": ids})
+        _refresh_words(con, sorted({int(i) for i in person_ids}))
     con.execute("INSERT OR REPLACE INTO person_search_index_state "
                 "SELECT 1, count(*), max(id), max(updated_at) FROM people")
+
+
+def _refresh_words(con, ids: list[int]) -> None:
+    con.execute("DELETE FROM person_search_tokens WHERE person_id IN (SELECT unnest(?::BIGINT[]))", [ids])
+    only = "AND p.id IN (SELECT unnest($ids::BIGINT[]))"
+    con.execute(f"INSERT INTO person_search_tokens SELECT token, kind, person_id FROM ({_TOKENS_OF.format(only=only)})",
+                {"ids": ids})
 
 
 def index_is_current(con) -> bool:

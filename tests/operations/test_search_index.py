@@ -144,6 +144,17 @@ def test_people_written_by_hand_make_search_scan_until_the_index_is_refreshed(se
     assert searched(q)[0] == 1 == scanned(q)[0]
 
 
+def test_people_written_by_hand_stay_found_after_an_import_refreshes_other_people(seeded_store, tmp_path):
+    with transaction() as con:
+        con.execute("INSERT INTO people (id, first_name, last_name) VALUES (9999901, 'Handmade', 'Personson')")
+    csv = tmp_path / "other.csv"
+    csv.write_text("first_name,last_name,email\nOrla,Otherperson,orla@otherco.example\n")
+    import_leads(csv, "rise")
+    for text in ("personson", "otherperson"):
+        assert searched(PeopleQuery(text=text)) == scanned(PeopleQuery(text=text)), text
+        assert searched(PeopleQuery(text=text))[0] == 1, text
+
+
 def test_the_migration_builds_the_index_for_existing_rows(db_path, monkeypatch):
     from outsignal_pipelines.operations.setup import init_store
     from outsignal_pipelines.store import migrations
