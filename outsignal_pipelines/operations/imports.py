@@ -28,6 +28,7 @@ from outsignal_pipelines.domain.titles import normalise_title
 from outsignal_pipelines.domain.untrusted_text import spreadsheet_row
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.lists import add_members, ensure_list
+from outsignal_pipelines.operations.search_index import refresh_search_index
 from outsignal_pipelines.operations.workspaces import get_workspace
 from outsignal_pipelines.store import connect, transaction
 
@@ -440,6 +441,7 @@ def import_leads(
             sets = ", ".join(f"{c} = CASE WHEN {c} IS NULL OR {c} = '' THEN ? ELSE {c} END" for c in values)
             con.execute(f"UPDATE people SET {sets}, updated_at = current_timestamp WHERE id = ?",
                         [*values.values(), pid])
+        refresh_search_index(con, new_ids + list(updates))   # same transaction as the rows
 
         touched = new_ids + sorted(matched)
         if touched:
