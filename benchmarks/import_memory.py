@@ -70,7 +70,8 @@ def generate(path: Path, rows: int, seed: int = 7) -> dict:
                 name, domain, industry, size = rng.choice(companies)
                 loc, phone, country = rng.choice(LOCATIONS)
                 slug = f"{first}-{last}-{i}".lower().replace(" ", "").replace("'", "")
-                email = f"{first}.{last}.{i}@{domain}".lower().replace(" ", "") if i % 11 else ""
+                email = (f"{first}.{last}.{i}@{domain}".lower().replace(" ", "").replace("'", "")
+                         .replace("ë", "e").replace("í", "i").replace("é", "e").replace("ü", "u")) if i % 11 else ""
                 row = [first, last, email, rng.choice(TITLES), name, f"https://www.{domain}/about",
                        f"https://linkedin.com/in/{slug}/" if i % 3 else "", loc, country,
                        phone.format(i % 10_000) if "{" in phone else phone, industry, size]

@@ -35,7 +35,10 @@ STAGED_SCHEMA: dict[str, Any] = {
     "headcount": pl.Int64, "company_linkedin": pl.String, "unmapped_industry": pl.String,
     "unmapped_title": pl.String,
 }
-MEMORY_LIMIT = "192MB"
+MEMORY_LIMIT = "128MB"
+# While an import applies its plan, the store's DuckDB works within this much memory (spilling beyond),
+# so a file of any size fits the product's 400 MB budget; the store's own limit comes back after.
+APPLY_MEMORY_LIMIT = "160MB"
 
 
 def _pid_alive(pid: int) -> bool:
@@ -78,12 +81,20 @@ class Staging:
         cols = ", ".join(f"{name} {'BIGINT' if dtype == pl.Int64 else 'TEXT'}" for name, dtype in STAGED_SCHEMA.items())
         self.con.execute(f"CREATE TABLE staged ({cols})")
         self.rows = 0
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
 
     def close(self) -> None:
         try:
+            for cursor in self._cursors:
+                cursor.close()
             self.con.close()
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+    def release_memory(self) -> None:
+        """Staging's data is on disk by now: DuckDB gives its cached pages back before the store
+        needs memory for the transaction."""
+        self.con.execute("SET memory_limit = '8MB'")
 
     def path(self, name: str) -> str:
         return str(self.folder / name)
@@ -111,20 +122,23 @@ class Staging:
         self.con.execute(f"CREATE TABLE existing AS SELECT *, CAST(NULL AS TEXT) AS name_key "
                          f"FROM read_parquet('{existing_parquet}')")
         # Name keys fold accents the Python way (identity.name_key), computed in batches.
-        keys: list[tuple[int, str]] = []
-        reader = self.con.sql("SELECT id, first_name, last_name, company_domain FROM existing "
-                                  "WHERE first_name IS NOT NULL AND last_name IS NOT NULL "
-                                  "AND company_domain IS NOT NULL").to_arrow_reader(50_000)
+        self.con.execute("CREATE OR REPLACE TABLE name_keys (id BIGINT, k TEXT)")
+        reader = self._reader("SELECT id, first_name, last_name, company_domain FROM existing "
+                              "WHERE first_name IS NOT NULL AND last_name IS NOT NULL "
+                              "AND company_domain IS NOT NULL")
         for batch in reader:
-            for pid, first, last, domain in zip(*(batch.column(i).to_pylist() for i in range(4))):
-                key = name_key(first, last, domain)
-                if key:
-                    keys.append((pid, key))
-        if keys:
-            for start in range(0, len(keys), 100_000):
-                chunk = pl.DataFrame(keys[start:start + 100_000], schema={"id": pl.Int64, "k": pl.String},  # noqa: F841
-                                     orient="row")
-                self.con.execute("UPDATE existing SET name_key = chunk.k FROM chunk WHERE existing.id = chunk.id")
+            keys = [(pid, key) for pid, first, last, domain in zip(*(batch.column(i).to_pylist() for i in range(4)))
+                    if (key := name_key(first, last, domain))]
+            if keys:
+                chunk = pl.DataFrame(keys, schema={"id": pl.Int64, "k": pl.String}, orient="row")  # noqa: F841
+                self.con.execute("INSERT INTO name_keys SELECT * FROM chunk")
+        self.con.execute("UPDATE existing SET name_key = name_keys.k FROM name_keys WHERE existing.id = name_keys.id")
+
+    def _reader(self, sql: str, batch_rows: int = 50_000):
+        """Batches of a query read on a cursor of its own, so that writes while reading do not end it."""
+        cursor = self.con.cursor()
+        self._cursors.append(cursor)
+        return cursor.sql(sql).to_arrow_reader(batch_rows)
 
     # -------------------------------------------------------------- groups of rows that share a key
 
@@ -168,7 +182,7 @@ class Staging:
     def groups(self, batch_rows: int = 50_000) -> Iterator[tuple[list[dict], list[tuple[int, dict]]]]:
         """(store people, [(seq, row)]) of each group that needs the sequential rule, store people
         by id, rows in file order; one group in memory at a time."""
-        reader = self.con.sql(f"""
+        reader = self._reader(f"""
             SELECT l.comp, 0 AS kind, -l.node AS ord, e.id, {', '.join('e.' + c for c in PERSON_COLUMNS)}
               FROM lab l JOIN comps c USING (comp) JOIN existing e ON e.id = -l.node
              WHERE l.node < 0 AND c.rows > 0 AND NOT (c.rows = 1 AND c.known = 0)
@@ -176,7 +190,7 @@ class Staging:
             SELECT l.comp, 1, s.seq, s.seq, {', '.join('s.' + c for c in PERSON_COLUMNS)}
               FROM lab l JOIN comps c USING (comp) JOIN staged s ON s.seq = l.node
              WHERE l.node > 0 AND NOT (c.rows = 1 AND c.known = 0)
-            ORDER BY 1, 2, 3""").to_arrow_reader(batch_rows)
+            ORDER BY 1, 2, 3""", batch_rows)
         names = ["comp", "kind", "ord", "id", *PERSON_COLUMNS]
         current, known, rows = None, [], []
         for batch in reader:
@@ -262,6 +276,17 @@ class Staging:
             f"""SELECT {column}, count(*) AS n FROM staged WHERE {column} IS NOT NULL AND {column} <> ''
                 GROUP BY {column} ORDER BY n DESC, {column} LIMIT 5""").fetchall()]
         return total, common
+
+
+@contextmanager
+def store_memory_limit(con: duckdb.DuckDBPyConnection, limit: str = APPLY_MEMORY_LIMIT) -> Iterator[None]:
+    """The store's DuckDB memory limit lowered for the block, then restored."""
+    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{before}'")
 
 
 @contextmanager

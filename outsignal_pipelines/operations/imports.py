@@ -193,7 +193,7 @@ class _Memo:
     first names repeat a lot in a lead file): the same value, or the same InvalidValue, as calling it.
     Bounded: forgotten wholesale when full, so memory stays flat on any file."""
 
-    def __init__(self, fn: Callable[..., Any], size: int = 50_000):
+    def __init__(self, fn: Callable[..., Any], size: int = 20_000):
         self.fn, self.size, self.seen = fn, size, {}
 
     def __call__(self, *args: Any) -> Any:
@@ -212,18 +212,30 @@ class _Memo:
         raise norm.InvalidValue(answer[1])
 
 
+def _starts_plain(value: str) -> bool:
+    """True when the first character is an ASCII letter or digit: then no cleaning (NFC, dropping
+    control characters, trimming) can make the value start with = + - @, so it is no formula."""
+    first = value[:1]
+    return first.isascii() and first.isalnum()
+
+
+def _is_formula_cell(value: str) -> bool:
+    return not _starts_plain(value) and norm.is_spreadsheet_formula(norm.clean_text(value))
+
+
+# Remembered: values that repeat down a file. Values unique to a row (emails, LinkedIn URLs, phones,
+# name keys) are computed each time: remembering them would cost memory and save nothing.
 _clean = _Memo(norm.clean_text)
-_formula = _Memo(lambda value: norm.is_spreadsheet_formula(norm.clean_text(value)))
 _person_name = _Memo(norm.normalize_person_name)
-_email = _Memo(norm.normalize_email)
-_linkedin = _Memo(norm.normalize_linkedin_url)
 _domain = _Memo(norm.normalize_domain)
 _country = _Memo(lambda country, location: norm.normalize_country(country) or norm.country_from_location(location))
-_phone = _Memo(norm.normalize_phone)
 _seniority = _Memo(lambda title: normalise_title(title)[1])
 _company_name = _Memo(norm.normalize_company_name)
 _company_linkedin = _Memo(norm.normalize_linkedin_company_url)
-_name_key = _Memo(name_key)
+_email = norm.normalize_email
+_linkedin = norm.normalize_linkedin_url
+_phone = norm.normalize_phone
+_name_key = name_key
 
 
 def _cell(row: list[str], mapping: dict[str, int], key: str) -> str | None:
@@ -246,7 +258,7 @@ def _normalise_row(row: list[str], header: list[str], mapping: dict[str, int]) -
         column = header[index] if index < len(header) else f"column {index + 1}"
         if len(value) > MAX_CELL_CHARS:
             raise norm.InvalidValue(f"{column!s} is {len(value):,} characters long (limit {MAX_CELL_CHARS:,})")
-        if _formula(value):
+        if _is_formula_cell(value):
             raise norm.InvalidValue(f"{column!s} contains a spreadsheet formula ({value[:40]!r})")
 
     def labelled(key: str, fn: Callable[[str | None], Any]) -> Any:
@@ -332,7 +344,7 @@ def _refuse_formulas(person: dict[str, Any], company: dict[str, Any] | None) -> 
     a legal suffix) can turn a harmless cell into one that starts with = + - @."""
     for fields in (person, company or {}):
         for field, value in fields.items():
-            if isinstance(value, str) and norm.is_spreadsheet_formula(value):
+            if isinstance(value, str) and not _starts_plain(value) and norm.is_spreadsheet_formula(value):
                 raise norm.InvalidValue(f"{field.replace('_', ' ')} would be stored as a spreadsheet formula "
                                         f"({value[:40]!r})")
 
@@ -666,13 +678,15 @@ def import_leads(
             for _attempt in range(5):
                 fingerprint, result.duplicates_in_file = _plan(stage, keys)
                 plan = stage.export_plan()
+                stage.release_memory()
                 try:
                     with transaction() as con:
                         # Planned outside the transaction (so the store is not held while planning);
                         # applied only if the people it was planned against are as they were.
                         if _fingerprint(con, keys) != fingerprint:
                             raise _StoreChanged
-                        _apply(con, plan, workspace, list_name, source, file_path.name, result)
+                        with import_staging.store_memory_limit(con):
+                            _apply(con, plan, workspace, list_name, source, file_path.name, result)
                         result.rejected = rejects.count
                         result.rejects_file = rejects.finish()
                         con.execute(
