@@ -214,7 +214,8 @@ class Staging:
         edges that make those groups one."""
         if not registered:
             return []
-        reg = pl.DataFrame(registered, schema={"node": pl.Int64, "key": pl.String}, orient="row")  # noqa: F841
+        reg = pl.DataFrame([(node, "n" + key) for node, key in registered],  # noqa: F841 - keys as in k
+                           schema={"node": pl.Int64, "key": pl.String}, orient="row")
         return self.con.execute("""
             SELECT DISTINCT reg.node, reg.key FROM reg
               JOIN lab mine ON mine.node = reg.node

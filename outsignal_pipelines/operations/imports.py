@@ -439,16 +439,16 @@ def _plan_people(records: list[tuple[int, dict]], existing: list[dict]):
 # ------------------------------------------------------------------ the operation
 
 class _Rejects:
-    """The rejects CSV, written row by row as rows are read (never held whole). It is written as
-    `.partial` and given its name only in the store's transaction, so an import that fails or is
-    killed leaves no rejects file that a finished import would name."""
+    """The rejects CSV, written row by row as rows are read (never held whole). It is written in the
+    staging folder and moved to rejects/ only in the store's transaction, so an import that fails or
+    is killed leaves no rejects file behind (its staging folder goes, with the partial file)."""
 
-    def __init__(self, source: Path):
+    def __init__(self, source: Path, staging_folder: Path):
         folder = settings.data_dir() / "rejects"
         folder.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
         self.path = folder / f"{source.stem}-rejects-{stamp}.csv"
-        self.partial = self.path.with_name(self.path.name + f".{os.getpid()}.partial")
+        self.partial = staging_folder / "rejects.partial.csv"
         self.count = 0
         self._handle = None
         self._writer = None
@@ -657,9 +657,9 @@ def import_leads(
 
     codec, encoding, warnings = _encoding(file_path)
     result = ImportResult(encoding=encoding, warnings=warnings)
-    rejects = _Rejects(file_path)
-    try:
-        with import_staging.staging() as stage:
+    with import_staging.staging() as stage:
+        rejects = _Rejects(file_path, stage.folder)
+        try:
             header, rows, dropped = _read_and_stage(file_path, codec, stage, result, rejects, on_progress)
             for kind in ("industry", "title"):
                 count, common = stage.unmapped(kind)
@@ -705,8 +705,8 @@ def import_leads(
                     raise
                 return result
             raise OperationError("the store's people kept changing while this file was imported; try again")
-    finally:
-        rejects.discard()
+        finally:
+            rejects.discard()
 
 
 def import_upload(data: bytes, file_name: str, workspace: str, list_name: str | None = None,
