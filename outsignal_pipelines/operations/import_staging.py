@@ -97,7 +97,8 @@ class Staging:
         self.con.execute("SET memory_limit = '8MB'")
 
     def path(self, name: str) -> str:
-        return str(self.folder / name)
+        """A file in the staging folder, quoted for a SQL string literal."""
+        return str(self.folder / name).replace("'", "''")
 
     def append(self, columns: dict[str, list]) -> None:
         """One batch of normalised rows (column lists in STAGED_SCHEMA order)."""
@@ -118,6 +119,7 @@ class Staging:
 
     def load_existing(self, existing_parquet: str, name_key: Callable[..., Any]) -> None:
         """The store's people these rows could be (written by the store as Parquet), with their name keys."""
+        self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")  # again, after release_memory
         self.con.execute("DROP TABLE IF EXISTS existing")
         self.con.execute(f"CREATE TABLE existing AS SELECT *, CAST(NULL AS TEXT) AS name_key "
                          f"FROM read_parquet('{existing_parquet}')")
@@ -279,15 +281,27 @@ class Staging:
         return total, common
 
 
-@contextmanager
-def store_memory_limit(con: duckdb.DuckDBPyConnection, limit: str = APPLY_MEMORY_LIMIT) -> Iterator[None]:
-    """The store's DuckDB memory limit lowered for the block, then restored."""
-    before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    con.execute(f"SET memory_limit = '{limit}'")
-    try:
-        yield
-    finally:
-        con.execute(f"SET memory_limit = '{before}'")
+class StoreMemoryLimit:
+    """The store's DuckDB memory limit lowered while a plan is applied, then restored. DuckDB settings
+    are not transactional, and an aborted transaction refuses SET, so a failed apply restores the
+    limit on a fresh connection after the rollback (`restore_after`)."""
+
+    def __init__(self) -> None:
+        self.before: str | None = None
+
+    def lower(self, con: duckdb.DuckDBPyConnection, limit: str = APPLY_MEMORY_LIMIT) -> None:
+        self.before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        con.execute(f"SET memory_limit = '{limit}'")
+
+    def restore(self, con: duckdb.DuckDBPyConnection) -> None:
+        if self.before is not None:
+            con.execute(f"SET memory_limit = '{self.before}'")
+            self.before = None
+
+    def restore_after(self, connect: Callable[[], Any]) -> None:
+        if self.before is not None:
+            with connect() as con:
+                self.restore(con)
 
 
 @contextmanager

@@ -152,38 +152,54 @@ def _delimiter(path: Path, codec: str) -> str:
         return ","
 
 
-def _records(path: Path, codec: str) -> Iterator[tuple[int, list[str]]]:
+class _Records:
     """(line number, cells) for each record after the header, which comes first as line 0; quoted
-    newlines stay inside their cell. Streamed: one record in memory at a time."""
-    limit = sys.maxsize
-    while True:  # the csv module refuses fields over its limit; cells are length-checked later instead
+    newlines stay inside their cell. Streamed: one record in memory at a time; `bytes_read` says how
+    far into the file the reading is (for a progress estimate)."""
+
+    def __init__(self, path: Path, codec: str):
+        self.path, self.codec = path, codec
+        self._handle = None
+
+    def bytes_read(self) -> int:
         try:
-            csv.field_size_limit(limit)
-            break
-        except OverflowError:
-            limit //= 10
-    delimiter = _delimiter(path, codec)
-    with path.open("r", encoding=codec, newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
-        header_seen = False
-        try:
-            while True:
-                line = reader.line_num + 1
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    break
-                if not header_seen:
-                    if not any(c.strip() for c in row):
-                        continue
-                    header_seen = True
-                    yield 0, row
-                else:
-                    yield line, row
-        except csv.Error as exc:
-            raise ImportFileError(f"the CSV is malformed near line {reader.line_num}: {exc}") from exc
-    if not header_seen:
-        raise ImportFileError("the file has no header row")
+            return self._handle.buffer.tell() if self._handle is not None else 0
+        except (OSError, ValueError):
+            return 0
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        limit = sys.maxsize
+        while True:  # the csv module refuses fields over its limit; cells are length-checked later instead
+            try:
+                csv.field_size_limit(limit)
+                break
+            except OverflowError:
+                limit //= 10
+        delimiter = _delimiter(self.path, self.codec)
+        with self.path.open("r", encoding=self.codec, newline="") as handle:
+            self._handle = handle
+            reader = csv.reader(handle, delimiter=delimiter)
+            header_seen = False
+            try:
+                while True:
+                    line = reader.line_num + 1
+                    try:
+                        row = next(reader)
+                    except StopIteration:
+                        break
+                    if not header_seen:
+                        if not any(c.strip() for c in row):
+                            continue
+                        header_seen = True
+                        yield 0, row
+                    else:
+                        yield line, row
+            except csv.Error as exc:
+                raise ImportFileError(f"the CSV is malformed near line {reader.line_num}: {exc}") from exc
+            finally:
+                self._handle = None
+        if not header_seen:
+            raise ImportFileError("the file has no header row")
 
 
 # ------------------------------------------------------------------ normalising one row
@@ -502,7 +518,8 @@ def _read_and_stage(file_path: Path, codec: str, stage: import_staging.Staging, 
                     rejects: _Rejects, on_progress: Callable[[int, int], None] | None) -> tuple[list[str], int, int]:
     """Reads, normalises and stages the file batch by batch. Returns (header, data rows, unusable
     optional values left empty)."""
-    records = _records(file_path, codec)
+    stream = _Records(file_path, codec)
+    records = iter(stream)
     _, raw_header = next(records)
     header = [h.replace("\ufeff", "").strip() for h in raw_header]
     mapping = map_headers(header)
@@ -549,21 +566,12 @@ def _read_and_stage(file_path: Path, codec: str, stage: import_staging.Staging, 
                     batch = {n: [] for n in names}
         if on_progress and done % 1000 == 0:
             # The total is not known until the end of a streamed file: estimated from bytes read.
-            on_progress(done, max(done, int(done * size / max(_bytes_read(records), 1))))
+            on_progress(done, max(done, int(done * size / max(stream.bytes_read(), 1))))
     if batch["seq"]:
         stage.append(batch)
     if on_progress:
         on_progress(done, done)
     return header, done, dropped
-
-
-def _bytes_read(records: Iterator) -> int:
-    frame = getattr(records, "gi_frame", None)
-    handle = frame.f_locals.get("handle") if frame is not None else None
-    try:
-        return handle.buffer.tell() if handle is not None else 0
-    except (OSError, ValueError, AttributeError):
-        return 0
 
 
 def _plan(stage: import_staging.Staging, keys: dict[str, str]) -> tuple[tuple, int]:
@@ -679,14 +687,16 @@ def import_leads(
                 fingerprint, result.duplicates_in_file = _plan(stage, keys)
                 plan = stage.export_plan()
                 stage.release_memory()
+                limit = import_staging.StoreMemoryLimit()
                 try:
                     with transaction() as con:
                         # Planned outside the transaction (so the store is not held while planning);
                         # applied only if the people it was planned against are as they were.
                         if _fingerprint(con, keys) != fingerprint:
                             raise _StoreChanged
-                        with import_staging.store_memory_limit(con):
-                            _apply(con, plan, workspace, list_name, source, file_path.name, result)
+                        limit.lower(con)
+                        _apply(con, plan, workspace, list_name, source, file_path.name, result)
+                        limit.restore(con)
                         result.rejected = rejects.count
                         result.rejects_file = rejects.finish()
                         con.execute(
@@ -699,6 +709,7 @@ def import_leads(
                 except _StoreChanged:
                     continue
                 except BaseException:
+                    limit.restore_after(connect)
                     if result.rejects_file:
                         Path(result.rejects_file).unlink(missing_ok=True)
                         result.rejects_file = None

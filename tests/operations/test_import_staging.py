@@ -87,18 +87,18 @@ MEMORY_CHILD = """
     import_leads(warm, "acme")          # every library loaded and warm before measuring
     before = status("VmRSS")
     result = import_leads(os.environ["BIG_CSV"], "acme")
-    print(result.inserted, status("VmHWM") - before)
+    print(result.inserted, status("VmHWM") - before, before)
 """
 
 
-def _wide_file(path: Path, rows: int) -> Path:
+def _wide_file(path: Path, rows: int, who: str = "person") -> Path:
     """Email-only people with many ignored columns: cheap to normalise, heavy to hold whole."""
     header = ["Email", *(f"Note {i}" for i in range(16))]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         for i in range(rows):
-            writer.writerow([f"person{i}@company{i % 500}.io", *(f"note {j} of row {i:07d} xxxxxxxx" for j in range(16))])
+            writer.writerow([f"{who}{i}@company{i % 500}.io", *(f"note {j} of row {i:07d} xxxxxxxx" for j in range(16))])
     return path
 
 
@@ -106,10 +106,10 @@ def _wide_file(path: Path, rows: int) -> Path:
 def test_memory_stays_flat_while_a_big_file_is_imported(workspace, tmp_path):
     rows = 60_000
     big = _wide_file(tmp_path / "big.csv", rows)        # ~40 MB of cells when held whole
-    warm = _wide_file(tmp_path / "warm.csv", 50)
+    warm = _wide_file(tmp_path / "warm.csv", 50, who="warm")
     done = _child(MEMORY_CHILD, BIG_CSV=str(big), WARM_CSV=str(warm))
     assert done.returncode == 0, done.stderr[-2000:]
-    inserted, growth_mb = map(int, done.stdout.split())
+    inserted, growth_mb, _baseline = map(int, done.stdout.split())
     assert inserted == rows
     # Held whole (the old import: the bytes, the text, every record, every normalised row) this file
     # grows the process by ~200 MB; in batches of 5,000 it grows by the staging database's buffers.
@@ -223,3 +223,12 @@ def test_messy_and_generated_files_give_the_whole_file_results(workspace, tmp_pa
         emails = [r[0] for r in query_rows("SELECT email FROM people WHERE email IS NOT NULL ORDER BY email")]
         assert query_rows("SELECT count(*) FROM people")[0][0] == before + expected["inserted"]
         assert set(expected["emails"]) <= set(emails)
+
+
+def test_progress_is_reported_while_streaming_and_ends_at_the_total(workspace, tmp_path):
+    rows = [[f"p{i}@firm.io"] for i in range(2_500)]
+    path = _write(tmp_path / "progress.csv", ["Email"], rows)
+    seen: list[tuple[int, int]] = []
+    import_leads(path, workspace, on_progress=lambda done, total: seen.append((done, total)))
+    assert [done for done, _ in seen] == [1_000, 2_000, 2_500]
+    assert seen[-1] == (2_500, 2_500) and all(done <= total for done, total in seen)
