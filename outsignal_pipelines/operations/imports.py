@@ -9,7 +9,6 @@ the reason, so nothing the user gave us is lost.
 from __future__ import annotations
 
 import csv
-import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
