@@ -77,7 +77,10 @@ class Staging:
         self.folder = staging_root() / f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         (self.folder / "spill").mkdir(parents=True)
         self.con = duckdb.connect(str(self.folder / "staging.duckdb"), config={
-            "memory_limit": MEMORY_LIMIT, "threads": 2, "temp_directory": str(self.folder / "spill")})
+            "memory_limit": MEMORY_LIMIT, "threads": 2, "temp_directory": str(self.folder / "spill"),
+            # Every query here that needs an order says so; without this, inserts of a join's result
+            # keep its order in memory and a big file runs out of it instead of spilling.
+            "preserve_insertion_order": False})
         cols = ", ".join(f"{name} {'BIGINT' if dtype == pl.Int64 else 'TEXT'}" for name, dtype in STAGED_SCHEMA.items())
         self.con.execute(f"CREATE TABLE staged ({cols})")
         self.rows = 0
