@@ -36,9 +36,10 @@ STAGED_SCHEMA: dict[str, Any] = {
     "unmapped_title": pl.String,
 }
 MEMORY_LIMIT = "128MB"
-# While an import applies its plan, the store's DuckDB works within this much memory (spilling beyond),
-# so a file of any size fits the product's 400 MB budget; the store's own limit comes back after.
-APPLY_MEMORY_LIMIT = "160MB"
+# While an import applies its plan, the store's DuckDB works within this much memory (spilling beyond
+# where it can; its indexes cannot spill, so a store of millions of people needs most of this), and
+# the store's own limit comes back after.
+APPLY_MEMORY_LIMIT = "240MB"
 
 
 def _pid_alive(pid: int) -> bool:
