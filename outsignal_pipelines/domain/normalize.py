@@ -70,6 +70,9 @@ def normalize_domain(value: object) -> str | None:
     return ascii_host
 
 
+# An email's domain part repeats across a lead file (everyone at one company): same answer, remembered.
+_email_host = lru_cache(maxsize=16_384)(normalize_domain)
+
 _LOCAL_PART = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 
 
@@ -88,7 +91,7 @@ def normalize_email(value: object) -> str | None:
     if not local or len(local) > 64 or not _LOCAL_PART.match(local):
         raise InvalidValue(f"not an email address: {value!r}")
     try:
-        domain = normalize_domain(domain_part)
+        domain = _email_host(domain_part)
     except InvalidValue as exc:
         raise InvalidValue(f"not an email address: {value!r}") from exc
     if domain is None or domain_part.startswith(("http", "www.")):

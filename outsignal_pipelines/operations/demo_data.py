@@ -15,6 +15,7 @@ import polars as pl
 from outsignal_pipelines.domain.vocabulary import VERTICALS
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.lists import add_members, ensure_list
+from outsignal_pipelines.operations.search_index import refresh_search_index
 from outsignal_pipelines.store import connect, ensure_schema, transaction
 
 DEFAULT_PEOPLE = 14_500
@@ -348,6 +349,7 @@ def seed_demo(people: int = DEFAULT_PEOPLE, seed: int = 7, reset: bool = False, 
         con.execute(f"INSERT INTO companies ({cols}) SELECT {cols} FROM companies_df")
         cols = ", ".join(people_df.columns)
         con.execute(f"INSERT INTO people ({cols}) SELECT {cols} FROM people_df")
+        refresh_search_index(con)
         con.execute("INSERT INTO person_workspaces (person_id, workspace_slug, source) SELECT * FROM memberships")
         # Sequences continue after the demo ids so later inserts never collide.
         for seq, table in (("seq_people", "people"), ("seq_companies", "companies")):

@@ -117,6 +117,15 @@ def add_members(con: duckdb.DuckDBPyConnection, list_id: str, person_ids: list[i
     return after - before
 
 
+def add_members_from(con: duckdb.DuckDBPyConnection, list_id: str, select_ids: str) -> int:
+    """`add_members` for ids a query selects (an import's million people never become a Python list)."""
+    before = con.execute("SELECT count(*) FROM target_list_members WHERE list_id = ?", [list_id]).fetchone()[0]
+    con.execute(f"""INSERT INTO target_list_members (list_id, person_id)
+                    SELECT ?, id FROM ({select_ids}) AS ids(id) ON CONFLICT DO NOTHING""", [list_id])
+    after = con.execute("SELECT count(*) FROM target_list_members WHERE list_id = ?", [list_id]).fetchone()[0]
+    return after - before
+
+
 # ------------------------------------------------------------------ the list operations callers use
 
 def _get(con: duckdb.DuckDBPyConnection, workspace_slug: str, name: str) -> TargetList:

@@ -22,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from outsignal_pipelines.clients.base import ProviderResult
+from outsignal_pipelines.operations.search_index import refresh_search_index
 from outsignal_pipelines.store import connect, transaction
 
 ANSWERED = ("found", "not_found")
@@ -199,6 +200,9 @@ def _commit(entries: list[LogEntry], merges: list[Merge]) -> None:
                          AND c.request_key = s.request_key AND c.holder = s.holder""")
         for merge in merges:
             _apply_merge(con, merge, now)
+        people = [m.entity_id for m in merges if m.entity_type == "person"]
+        if people:
+            refresh_search_index(con, people)   # same transaction: search never sees a half-written person
 
 
 def _apply_merge(con, merge: Merge, now: datetime) -> None:
