@@ -25,6 +25,7 @@ import duckdb
 import polars as pl
 
 from outsignal_pipelines import settings
+from outsignal_pipelines.store.scratch import open_scratch
 
 PERSON_COLUMNS = (
     "email", "first_name", "last_name", "job_title", "seniority", "company_name", "company_domain",
@@ -76,12 +77,8 @@ class Staging:
     def __init__(self) -> None:
         remove_stale()
         self.folder = staging_root() / f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        (self.folder / "spill").mkdir(parents=True)
-        self.con = duckdb.connect(str(self.folder / "staging.duckdb"), config={
-            "memory_limit": MEMORY_LIMIT, "threads": 2, "temp_directory": str(self.folder / "spill"),
-            # Every query here that needs an order says so; without this, inserts of a join's result
-            # keep its order in memory and a big file runs out of it instead of spilling.
-            "preserve_insertion_order": False})
+        self.folder.mkdir(parents=True)
+        self.con = open_scratch(self.folder, memory_limit=MEMORY_LIMIT, threads=2)
         cols = ", ".join(f"{name} {'BIGINT' if dtype == pl.Int64 else 'TEXT'}" for name, dtype in STAGED_SCHEMA.items())
         self.con.execute(f"CREATE TABLE staged ({cols})")
         self.rows = 0

@@ -76,11 +76,13 @@ def test_how_many_people_on_mission_q1_scored_above_70(mission):
 
 def test_who_is_sophia_patel(seeded_store):
     [pid] = _rise_people(1, 7)
+    # Written as every writer of people writes (updated_at moves), so the search word index knows that
+    # people changed and searches exactly until it is refreshed.
     with connect() as con:
-        con.execute("UPDATE people SET first_name = 'Sophia', last_name = 'Patel', job_title = 'VP Marketing' WHERE id = ?",
-                    [pid])
-        con.execute("UPDATE people SET last_name = 'Patelo' WHERE first_name = 'Sophia' AND last_name = 'Patel' AND id <> ?",
-                    [pid])
+        con.execute("UPDATE people SET first_name = 'Sophia', last_name = 'Patel', job_title = 'VP Marketing', "
+                    "updated_at = current_timestamp WHERE id = ?", [pid])
+        con.execute("UPDATE people SET last_name = 'Patelo', updated_at = current_timestamp "
+                    "WHERE first_name = 'Sophia' AND last_name = 'Patel' AND id <> ?", [pid])
     reply, call = _search("who is Sophia Patel?")
     assert call["tool"] == "find_person" and call["result"]["total"] == 1
     assert reply.reply.startswith("Sophia Patel is VP Marketing at ")
