@@ -105,9 +105,16 @@ def test_a_kill_midway_then_two_runs_at_once_repay_at_most_the_calls_in_flight(w
     while sum(sandbox.paid_requests().values()) < 15:
         assert time.monotonic() < deadline and victim.is_alive()
         time.sleep(0.02)
+    # Slow the vendors down so the victim's next calls sit in flight, claimed, long enough for the kill
+    # to land while it holds claims (at 100 ms it can be between two batches and hold none).
+    _latency(sandbox, 4000)
+    while query_df("SELECT count(*) AS n FROM paid_call_claims")["n"][0] == 0:
+        assert time.monotonic() < deadline and victim.is_alive()
+        time.sleep(0.05)
     victim.kill()  # SIGKILL: its claims stay behind until their lease runs out
     victim.join(30)
     assert query_df("SELECT count(*) AS n FROM paid_call_claims")["n"][0] > 0
+    _latency(sandbox, 100)
     _race(db_path, sandbox, ["Killed", "Killed"], lease=KILL_LEASE_SECONDS)
     # Only the victim's calls in flight at the kill (at most its concurrency) can be bought again;
     # the two reruns wait for its dead claims' lease and then one of them takes each over.
