@@ -13,7 +13,8 @@ Reported: app search p50/p95 (ms), searches that failed, enrichment seconds and 
 probe's waits for the store (p50/p99/max) and its failures. `--tree DIR` runs the product code of
 another checkout (e.g. the tree as it was) against the same seeded store, for a side-by-side run.
 
-Usage: python benchmarks/store_load.py [--people 1000000] [--tree DIR] [--scenarios app,enrich,fast,slow] [--json]
+Usage: python benchmarks/store_load.py [--people 1000000] [--tree DIR] [--scenarios app,enrich,fast,slow]
+       [--mix fixed|varied] [--template seeded.duckdb] [--json]
 """
 
 from __future__ import annotations
@@ -90,7 +91,40 @@ def _searches():
     ]
 
 
-def _app(db: str, users: int, think_min: float, think_max: float, stop_file: str, out: str) -> None:
+def _varied():
+    """A query maker for users who do not repeat each other: the shapes above with their words, pages,
+    workspaces and thresholds drawn from the seeded data (300 surnames, 4 workspaces, 20 pages)."""
+    from outsignal_pipelines.operations.lists import resolve_list
+    from outsignal_pipelines.operations.search import PeopleQuery
+    from outsignal_pipelines.store import query_df
+
+    names = query_df("SELECT lower(last_name) AS n, count(*) AS c FROM people GROUP BY 1 ORDER BY 2 DESC LIMIT 300")["n"].to_list()
+    firsts = query_df("SELECT lower(first_name) AS n, count(*) AS c FROM people GROUP BY 1 ORDER BY 2 DESC LIMIT 50")["n"].to_list()
+    spaces = query_df("SELECT slug FROM workspaces ORDER BY slug")["slug"].to_list()
+    list_id = resolve_list("rise", LIST).id
+    titles = ["director", "head", "manager", "founder", "vp", "engineer", "sales", "marketing"]
+
+    def make(rnd: random.Random):
+        ws, page = rnd.choice(spaces), rnd.randint(1, 20)
+        return rnd.choice([
+            lambda: PeopleQuery(page=page),
+            lambda: PeopleQuery(workspace=ws, page=page),
+            lambda: PeopleQuery(text=rnd.choice(names)),
+            lambda: PeopleQuery(text=f"{rnd.choice(firsts)} {rnd.choice(names)}"),
+            lambda: PeopleQuery(workspace=ws, verticals=["B2B SaaS", "Accounting & Finance"],
+                                seniorities=rnd.sample(["C-Suite", "VP", "Director", "Manager"], 2),
+                                location=rnd.choice(["london", "new york", "berlin", "uk"]), headcount_min=50),
+            lambda: PeopleQuery(workspace=ws, min_icp_score=rnd.choice([50, 60, 70, 80]), sort="icp", page=page),
+            lambda: PeopleQuery(in_list=list_id, text=rnd.choice("abcdeghilmnorst")),
+            lambda: PeopleQuery(in_list=list_id, workspace="rise", page=rnd.randint(1, 6)),
+            lambda: PeopleQuery(workspace=ws, has_verified_email=True, title_contains=rnd.choice(titles)),
+            lambda: PeopleQuery(workspace=ws, page=rnd.randint(100, 3000), page_size=50),
+        ])()
+    return make
+
+
+def _app(db: str, users: int, think_min: float, think_max: float, stop_file: str, out: str,
+         mix: str = "fixed") -> None:
     os.environ["OUTSIGNAL_DB"] = db
     from outsignal_pipelines.cli import runner
 
@@ -100,6 +134,7 @@ def _app(db: str, users: int, think_min: float, think_max: float, stop_file: str
     from outsignal_pipelines.operations.search import search_people
 
     searches = _searches()
+    varied = _varied() if mix == "varied" else None
     times: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -107,7 +142,7 @@ def _app(db: str, users: int, think_min: float, think_max: float, stop_file: str
     def user(seed: int) -> None:
         rnd = random.Random(seed)
         while not os.path.exists(stop_file):
-            query = rnd.choice(searches)
+            query = varied(rnd) if varied else rnd.choice(searches)
             started = time.perf_counter()
             try:
                 search_people(query)
@@ -123,7 +158,12 @@ def _app(db: str, users: int, think_min: float, think_max: float, stop_file: str
         t.start()
     for t in threads:
         t.join()
-    Path(out).write_text(json.dumps({"times": times, "errors": errors}))
+    try:  # how often an answer came from the read copy's memo (trees without one report nothing)
+        from outsignal_pipelines.store.memo import Memo
+        memo = {"hits": Memo.total_hits, "misses": Memo.total_misses}
+    except ImportError:
+        memo = None
+    Path(out).write_text(json.dumps({"times": times, "errors": errors, "memo": memo}))
 
 
 def _probe(db: str, stop_file: str, out: str) -> None:
@@ -182,7 +222,7 @@ def _scenario(name: str, tree: Path, template: Path, folder: Path, sandbox: str,
     if name != "enrich":
         think = (2.0, 6.0) if name == "slow" else args.think
         app = _role(tree, db, "app", str(db), str(args.users), str(think[0]), str(think[1]), str(stop),
-                    str(work / "app.json"))
+                    str(work / "app.json"), args.mix)
     if name in ("fast", "slow"):
         probe = _role(tree, db, "probe", str(db), str(stop), str(work / "probe.json"))
     if name == "app":
@@ -198,7 +238,7 @@ def _scenario(name: str, tree: Path, template: Path, folder: Path, sandbox: str,
         data = json.loads((work / "app.json").read_text())
         result["app"] = {"searches": len(data["times"]), "p50_ms": _percentile(data["times"], 0.5),
                          "p95_ms": _percentile(data["times"], 0.95), "failed": len(data["errors"]),
-                         "failures": sorted(set(data["errors"]))}
+                         "failures": sorted(set(data["errors"])), "memo": data.get("memo")}
     if probe is not None:
         data = json.loads((work / "probe.json").read_text())
         result["probe"] = {"writes": len(data["waits"]), "p50_ms": _percentile(data["waits"], 0.5),
@@ -215,7 +255,7 @@ def main() -> None:
         if role == "seed":
             _seed(rest[0], int(rest[1]))
         elif role == "app":
-            _app(rest[0], int(rest[1]), float(rest[2]), float(rest[3]), rest[4], rest[5])
+            _app(rest[0], int(rest[1]), float(rest[2]), float(rest[3]), rest[4], rest[5], *rest[6:7])
         elif role == "probe":
             _probe(*rest)
         return
@@ -228,20 +268,24 @@ def main() -> None:
     parser.add_argument("--tree", action="append", default=[],
                         help="product checkout to run (repeat for a side-by-side run; default this one)")
     parser.add_argument("--scenarios", default="app,enrich,fast,slow")
+    parser.add_argument("--mix", choices=["fixed", "varied"], default="fixed",
+                        help="fixed: the ten searches of the table; varied: their shapes with drawn words, pages, workspaces")
+    parser.add_argument("--template", type=Path, help="a seeded store to reuse (seeded here first if missing)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     trees = [Path(t).resolve() for t in args.tree] or [REPO]
-    report: dict = {"people": args.people, "users": args.users, "think_s": list(args.think),
+    report: dict = {"people": args.people, "users": args.users, "think_s": list(args.think), "mix": args.mix,
                     "latency_ms": args.latency_ms, "runs": []}
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp, sandbox_server() as sandbox:
         import httpx
 
         folder = Path(tmp)
-        template = folder / "template.duckdb"
-        started = time.perf_counter()
-        subprocess.run([sys.executable, str(HERE), "_role", "seed", str(template), str(args.people)],
-                       env=_env(REPO, template), cwd=str(REPO), check=True)
-        report["seed_seconds"] = round(time.perf_counter() - started, 1)
+        template = args.template or folder / "template.duckdb"
+        if not template.exists():
+            started = time.perf_counter()
+            subprocess.run([sys.executable, str(HERE), "_role", "seed", str(template), str(args.people)],
+                           env=_env(REPO, template), cwd=str(REPO), check=True)
+            report["seed_seconds"] = round(time.perf_counter() - started, 1)
         vendors = httpx.get(f"{sandbox}/_sandbox/usage").json()
         httpx.post(f"{sandbox}/_sandbox/config",
                    json={v: {"latency_ms": args.latency_ms} for v in vendors}).raise_for_status()

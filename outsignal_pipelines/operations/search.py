@@ -24,7 +24,7 @@ from outsignal_pipelines.operations.search_index import (
     rechecked,
     text_match_sql,
 )
-from outsignal_pipelines.store import read_connect
+from outsignal_pipelines.store import ReadView, read_view
 
 MAX_PAGE_SIZE = 500
 ENRICHMENT_STATUSES = ("full", "partial", "missing")
@@ -288,16 +288,26 @@ def search_people(q: PeopleQuery) -> PeoplePage:
     from the list's members. With `typo_tolerant`, free text that matches nobody is searched again as
     the most common word one typo away (page.corrected_text says which)."""
     _validate(q)
-    with read_connect() as (con, as_of):
-        total, rows = _search(con, q)
-        corrected = None
-        if total == 0 and q.typo_tolerant and q.text and q.text.strip():
-            for word in nearest_words(con, q.text.strip().lower()):
-                total, rows = _search(con, replace(q, text=word, typo_tolerant=False))
-                corrected = word
-                break
-    return PeoplePage(total=total, page=q.page, page_size=q.page_size, rows=rows, as_of=as_of,
+    with read_view() as view:
+        answer = _remembered(view, ("people", repr(q)), lambda: _answer(view.con, q))
+    total, rows, corrected = answer
+    return PeoplePage(total=total, page=q.page, page_size=q.page_size, rows=rows, as_of=view.as_of,
                       corrected_text=corrected)
+
+
+def _remembered(view: ReadView, key: tuple, compute):
+    """Asked again of the same read copy (every Streamlit rerun, every admin on the same list), an
+    answer comes from the copy's memo; live data (no copy) is always computed."""
+    return compute() if view.memo is None else view.memo.get_or_compute(key, compute)
+
+
+def _answer(con, q: PeopleQuery) -> tuple[int, pl.DataFrame, str | None]:
+    total, rows = _search(con, q)
+    if total == 0 and q.typo_tolerant and q.text and q.text.strip():
+        for word in nearest_words(con, q.text.strip().lower()):
+            total, rows = _search(con, replace(q, text=word, typo_tolerant=False))
+            return total, rows, word
+    return total, rows, None
 
 
 def _search(con, q: PeopleQuery) -> tuple[int, pl.DataFrame]:
@@ -369,11 +379,15 @@ def search_companies(q: CompanyQuery) -> PeoplePage:
         clauses.append("headcount <= ?")
         params.append(int(q.headcount_max))
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    with read_connect() as (con, as_of):
-        total = con.execute(f"SELECT count(*) FROM companies{where}", params).fetchall()[0][0]
-        rows = con.sql(
+    def answer() -> tuple[int, pl.DataFrame]:
+        total = view.con.execute(f"SELECT count(*) FROM companies{where}", params).fetchall()[0][0]
+        rows = view.con.sql(
             f"""SELECT id AS company_id, name, domain, industry, headcount, location, country, website,
                        crawled_at IS NOT NULL AS crawled
                 FROM companies{where} ORDER BY name NULLS LAST, id
                 LIMIT {int(q.page_size)} OFFSET {int((q.page - 1) * q.page_size)}""", params=params).pl()
-    return PeoplePage(total=total, page=q.page, page_size=q.page_size, rows=rows, as_of=as_of)
+        return total, rows
+
+    with read_view() as view:
+        total, rows = _remembered(view, ("companies", repr(q)), answer)
+    return PeoplePage(total=total, page=q.page, page_size=q.page_size, rows=rows, as_of=view.as_of)

@@ -32,6 +32,7 @@ import duckdb
 import polars as pl
 
 from outsignal_pipelines import settings
+from outsignal_pipelines.store.memo import Memo
 from outsignal_pipelines.store.snapshots import read_model_for
 from outsignal_pipelines.store.turns import TurnTimeout, all_turns, turns_for
 
@@ -215,27 +216,43 @@ def _count_write(db: Path) -> None:
     _local_writes[key] = _local_writes.get(key, 0) + 1
 
 
+@dataclass(frozen=True)
+class ReadView:
+    """What a lagging read gets: a connection, the moment its data was known to equal the store (None:
+    the store itself, live), and a memo for answers computed from exactly this data (None: live data,
+    which may change under the next query, so nothing is kept)."""
+    con: duckdb.DuckDBPyConnection
+    as_of: datetime | None
+    memo: Memo | None
+
+
 @contextmanager
-def read_connect(path: Path | str | None = None,
-                 timeout: float | None = None) -> Iterator[tuple[duckdb.DuckDBPyConnection, datetime | None]]:
-    """(connection, as_of) for a read that may lag the store by a few seconds: in the app server
-    (OUTSIGNAL_SEARCH_LAG_SECONDS > 0) a warm read-only copy of the store (`snapshots.py`), with the
-    moment it was last known to equal the store; elsewhere the store itself, and None."""
+def read_view(path: Path | str | None = None, timeout: float | None = None) -> Iterator[ReadView]:
+    """A read that may lag the store by a few seconds: in the app server (OUTSIGNAL_SEARCH_LAG_SECONDS
+    > 0) a warm read-only copy of the store (`snapshots.py`) with its memo; elsewhere the store itself."""
     location = locate(path if path is not None else current_url())
     db = Path(location.target)
     wait = settings.lock_timeout_seconds() if timeout is None else timeout
     lag = settings.search_lag_seconds()
     if lag <= 0 or location.remote:  # a warehouse serves its readers itself: no local copy
         with connect(location.target if location.remote else db, wait) as con:
-            yield con, None
+            yield ReadView(con, None, None)
         return
     key = str(db.resolve())
     model = read_model_for(db, _open, lambda: _local_writes.get(key, 0))
     try:
-        with model.reading(lag, wait) as con_and_as_of:
-            yield con_and_as_of
+        with model.reading(lag, wait) as (con, as_of, memo):
+            yield ReadView(con, as_of, memo)
     except TurnTimeout as exc:  # only the copy's turn raises this; connections inside convert their own
         raise StoreLockedError(db, exc.waited, "other Outsignal processes kept their turn") from exc
+
+
+@contextmanager
+def read_connect(path: Path | str | None = None,
+                 timeout: float | None = None) -> Iterator[tuple[duckdb.DuckDBPyConnection, datetime | None]]:
+    """(connection, as_of) of `read_view`, for reads that keep nothing."""
+    with read_view(path, timeout) as view:
+        yield view.con, view.as_of
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from outsignal_pipelines import settings
+from outsignal_pipelines.store.memo import Memo
 from outsignal_pipelines.store.turns import TurnTimeout, turns_for
 
 REFRESH_POLL_SECONDS = 0.25
@@ -45,6 +46,7 @@ class _Copy:
     users: int = 0
     retired: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+    memo: Memo = field(default_factory=Memo)   # answers computed from this copy; they go with it
 
 
 def copy_folder(db: Path) -> Path:
@@ -90,7 +92,7 @@ class ReadModel:
 
     # -- reading ------------------------------------------------------------------------------------
     @contextmanager
-    def reading(self, lag: float, timeout: float) -> Iterator[tuple[duckdb.DuckDBPyConnection, datetime]]:
+    def reading(self, lag: float, timeout: float) -> Iterator[tuple[duckdb.DuckDBPyConnection, datetime, Memo]]:
         self._lag = lag
         self._start_refresher()
         copy = self._current
@@ -103,7 +105,7 @@ class ReadModel:
         try:
             cursor = copy.con.cursor()
             try:
-                yield cursor, copy.as_of
+                yield cursor, copy.as_of, copy.memo
             finally:
                 cursor.close()
         finally:

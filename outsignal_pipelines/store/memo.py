@@ -1,0 +1,64 @@
+"""Answers computed from one read copy of the store, kept for as long as that copy serves.
+
+A copy never changes once made, so an answer computed from it stays right for the copy's whole life,
+and throwing the copy away (a pipeline wrote, or this process wrote) throws its answers away with it.
+No rule about when to forget is needed beyond that. It pays off because Streamlit runs a page's script
+again on every click, and ten admins look at the same few lists: the same search is asked again and
+again between two copies.
+
+Two threads asking the same question at once compute it once: the second waits for the first."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+MEMO_ENTRIES = 256
+WAIT_FOR_OTHER_SECONDS = 60.0
+
+
+class Memo:
+    # Over every memo of this process, for benchmarks and the status line: how often one answered.
+    total_hits = 0
+    total_misses = 0
+
+    def __init__(self, capacity: int = MEMO_ENTRIES):
+        self._capacity = capacity
+        self._answers: OrderedDict[Hashable, Any] = OrderedDict()
+        self._pending: dict[Hashable, threading.Event] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        while True:
+            with self._lock:
+                if key in self._answers:
+                    self._answers.move_to_end(key)
+                    self.hits += 1
+                    Memo.total_hits += 1
+                    return self._answers[key]
+                pending = self._pending.get(key)
+                if pending is None:
+                    pending = self._pending[key] = threading.Event()
+                    self.misses += 1
+                    Memo.total_misses += 1
+                    break
+            # Someone else is computing it: wait, then look again (if they failed, we compute).
+            pending.wait(WAIT_FOR_OTHER_SECONDS)
+        try:
+            answer = compute()
+        except BaseException:
+            with self._lock:
+                self._pending.pop(key, None)
+            pending.set()
+            raise
+        with self._lock:
+            self._answers[key] = answer
+            while len(self._answers) > self._capacity:
+                self._answers.popitem(last=False)
+            self._pending.pop(key, None)
+        pending.set()
+        return answer
