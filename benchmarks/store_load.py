@@ -266,14 +266,16 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=150)
     parser.add_argument("--app-seconds", type=float, default=60)
     parser.add_argument("--tree", action="append", default=[],
-                        help="product checkout to run (repeat for a side-by-side run; default this one)")
+                        help="product checkout to run, optionally DIR=scenarios (repeat for a side-by-side run; default this one)")
     parser.add_argument("--scenarios", default="app,enrich,fast,slow")
     parser.add_argument("--mix", choices=["fixed", "varied"], default="fixed",
                         help="fixed: the ten searches of the table; varied: their shapes with drawn words, pages, workspaces")
     parser.add_argument("--template", type=Path, help="a seeded store to reuse (seeded here first if missing)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    trees = [Path(t).resolve() for t in args.tree] or [REPO]
+    # --tree DIR or DIR=scenario,scenario: another tree may run fewer scenarios (its slowest is enough).
+    trees = [(Path(t.split("=")[0]).resolve(), t.split("=")[1] if "=" in t else args.scenarios)
+             for t in args.tree] or [(REPO, args.scenarios)]
     report: dict = {"people": args.people, "users": args.users, "think_s": list(args.think), "mix": args.mix,
                     "latency_ms": args.latency_ms, "runs": []}
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp, sandbox_server() as sandbox:
@@ -289,8 +291,8 @@ def main() -> None:
         vendors = httpx.get(f"{sandbox}/_sandbox/usage").json()
         httpx.post(f"{sandbox}/_sandbox/config",
                    json={v: {"latency_ms": args.latency_ms} for v in vendors}).raise_for_status()
-        for tree in trees:
-            for name in args.scenarios.split(","):
+        for tree, scenarios in trees:
+            for name in scenarios.split(","):
                 run = _scenario(name, tree, template, folder, sandbox, args)
                 run["tree"] = str(tree)
                 report["runs"].append(run)

@@ -31,15 +31,23 @@ from outsignal_pipelines.domain.titles import title_search_variants
 _TOP = "\U0010ffff"   # above every character: [word, word + _TOP) holds exactly the words starting with `word`
 _RUN = re.compile(r"[a-z0-9]+")
 
+# The words of the people in relation `p` ({people}: the table, or only the people being refreshed).
 _TOKENS_OF = r"""
     SELECT DISTINCT t.token, 'n' AS kind, p.id AS person_id
-    FROM people p, unnest(regexp_split_to_array(lower(concat_ws(' ', p.first_name, p.last_name, p.email,
-                                                                p.company_name)), '[^\pL\pN]+')) AS t(token)
-    WHERE t.token <> '' {only}
+    FROM {people} p, unnest(regexp_split_to_array(lower(concat_ws(' ', p.first_name, p.last_name, p.email,
+                                                                  p.company_name)), '[^\pL\pN]+')) AS t(token)
+    WHERE t.token <> ''
     UNION ALL
     SELECT DISTINCT t.token, 't' AS kind, p.id AS person_id
-    FROM people p, unnest(regexp_split_to_array(lower(p.job_title), '[^\pL\pN]+')) AS t(token)
-    WHERE p.job_title IS NOT NULL AND t.token <> '' {only}"""
+    FROM {people} p, unnest(regexp_split_to_array(lower(p.job_title), '[^\pL\pN]+')) AS t(token)
+    WHERE p.job_title IS NOT NULL AND t.token <> ''"""
+
+# The people being refreshed, read first: DuckDB does not push `id IN (subquery)` below the unnest, so
+# filtering after it split the words of all people (8 s at a million people for a ledger commit of 20).
+_CHOSEN = """WITH chosen AS MATERIALIZED (
+    SELECT id, first_name, last_name, email, company_name, job_title FROM people
+    WHERE id IN (SELECT unnest($ids::BIGINT[])))
+"""
 
 
 def refresh_search_index(con, person_ids: Sequence[int] | None = None) -> None:
@@ -63,7 +71,7 @@ def refresh_search_index(con, person_ids: Sequence[int] | None = None) -> None:
             return
     if person_ids is None:
         con.execute("DELETE FROM person_search_tokens")
-        con.execute(f"INSERT INTO person_search_tokens SELECT token, kind, person_id FROM ({_TOKENS_OF.format(only='')}) "
+        con.execute(f"INSERT INTO person_search_tokens SELECT token, kind, person_id FROM ({_TOKENS_OF.format(people='people')}) "
                     "ORDER BY token, person_id")
     elif person_ids:
         _refresh_words(con, sorted({int(i) for i in person_ids}))
@@ -73,9 +81,8 @@ def refresh_search_index(con, person_ids: Sequence[int] | None = None) -> None:
 
 def _refresh_words(con, ids: list[int]) -> None:
     con.execute("DELETE FROM person_search_tokens WHERE person_id IN (SELECT unnest(?::BIGINT[]))", [ids])
-    only = "AND p.id IN (SELECT unnest($ids::BIGINT[]))"
-    con.execute(f"INSERT INTO person_search_tokens SELECT token, kind, person_id FROM ({_TOKENS_OF.format(only=only)})",
-                {"ids": ids})
+    con.execute(f"INSERT INTO person_search_tokens {_CHOSEN} SELECT token, kind, person_id "
+                f"FROM ({_TOKENS_OF.format(people='chosen')})", {"ids": ids})
 
 
 def index_is_current(con) -> bool:
