@@ -317,8 +317,10 @@ class Waterfall:
 
     # ------------------------------------------------------------ people
 
-    async def enrich_person(self, person: dict[str, Any]) -> None:
-        """Finders in order until a verified email; then verification of whatever address we hold."""
+    async def enrich_person(self, person: dict[str, Any]) -> dict[str, Any]:
+        """Finders in order until a verified email; then verification of whatever address we hold.
+        Returns the person as this run leaves them (email and email_status included), so their own
+        verification step can follow at once instead of waiting for the whole list to be read back."""
         pid = int(person["id"])
         state = dict(person)
         merge = Merge("person", pid)
@@ -362,6 +364,8 @@ class Waterfall:
                 merge.fields["email"] = email
                 merge.email_status, merge.status_for_email, merge.verified = status, email, status is not None
                 state["email"] = email
+                if status is not None:
+                    state["email_status"] = status
                 self.report.emails_found += 1
                 if status == "valid":
                     self.report.verified_valid += 1
@@ -369,10 +373,12 @@ class Waterfall:
             status = await self.verify(pid, state["email"])
             if status:
                 merge.email_status, merge.status_for_email, merge.verified = status, state["email"], True
+                state["email_status"] = status
                 if status == "valid":
                     self.report.verified_valid += 1
         if merge.fields or merge.email_status:
             self.ledger.merge(merge)
+        return state
 
     def _finder_call(self, finder: str, q: PersonInput):
         """(step, request key, call) for a finder, or None when we lack what it needs (skipped at no cost).
@@ -427,6 +433,11 @@ class Waterfall:
             self.ledger.merge(merge)
 
 
+def error_text(exc: BaseException) -> str:
+    """One item's failure as the run's error list holds it."""
+    return f"{type(exc).__name__}: {exc}"
+
+
 async def run_bounded(items: list[Any], worker: Callable[[Any], Awaitable[None]], concurrency: int,
                       on_progress: Callable[[int, int], None] | None = None) -> list[str]:
     """Run `worker` over items with at most `concurrency` at once; errors are collected, not raised."""
@@ -440,7 +451,7 @@ async def run_bounded(items: list[Any], worker: Callable[[Any], Awaitable[None]]
             try:
                 await worker(item)
             except Exception as exc:  # noqa: BLE001 - one lead's failure must not stop the list
-                errors.append(f"{type(exc).__name__}: {exc}")
+                errors.append(error_text(exc))
         done += 1
         if on_progress:
             on_progress(done, len(items))
