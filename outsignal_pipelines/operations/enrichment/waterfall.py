@@ -411,24 +411,38 @@ class Waterfall:
     # ------------------------------------------------------------ companies
 
     async def enrich_company(self, company: dict[str, Any]) -> None:
+        """AI Ark's profile and the homepage crawl, asked at once: each needs only the domain, so the
+        crawl (the slowest vendor) never waits behind the profile. Merged in that order: the crawl's
+        description is kept only where neither the company nor the profile had one."""
         cid, domain = int(company["id"]), company["domain"]
         merge = Merge("company", cid)
         profile = registry.first_role(registry.COMPANY_DATA)
         crawl = registry.first_role(registry.CRAWL)
-        if profile and not (company.get("industry") and company.get("headcount") and company.get("description")):
-            result = await self.call(profile.step, "company", cid, f"domain:{domain}", lambda c: profile.call(c, domain))
-            if result is not None and result.found:
-                fields = dict(result.fields)
-                fields["industry"] = vertical_for_industry(fields.get("industry"))[0]
-                merge.fields.update({k: v for k, v in fields.items() if v not in (None, "")
-                                     and company.get(k) in (None, "")})
-        if crawl and not company.get("crawl_markdown"):
-            result = await self.call(crawl.step, "company", cid, f"homepage:{domain}", lambda c: crawl.call(c, domain))
-            if result is not None and result.found and result.fields.get("crawl_markdown"):
-                merge.fields["crawl_markdown"] = result.fields["crawl_markdown"]
-                merge.crawled = True
-                if result.fields.get("description") and not company.get("description"):
-                    merge.fields.setdefault("description", result.fields["description"])
+
+        async def nothing() -> None:
+            return None
+
+        answers = await asyncio.gather(
+            self.call(profile.step, "company", cid, f"domain:{domain}", lambda c: profile.call(c, domain))
+            if profile and not (company.get("industry") and company.get("headcount") and company.get("description"))
+            else nothing(),
+            self.call(crawl.step, "company", cid, f"homepage:{domain}", lambda c: crawl.call(c, domain))
+            if crawl and not company.get("crawl_markdown") else nothing(),
+            return_exceptions=True)
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+        profiled, crawled = answers
+        if profiled is not None and profiled.found:
+            fields = dict(profiled.fields)
+            fields["industry"] = vertical_for_industry(fields.get("industry"))[0]
+            merge.fields.update({k: v for k, v in fields.items() if v not in (None, "")
+                                 and company.get(k) in (None, "")})
+        if crawled is not None and crawled.found and crawled.fields.get("crawl_markdown"):
+            merge.fields["crawl_markdown"] = crawled.fields["crawl_markdown"]
+            merge.crawled = True
+            if crawled.fields.get("description") and not company.get("description"):
+                merge.fields.setdefault("description", crawled.fields["description"])
         if merge.fields:
             self.ledger.merge(merge)
 

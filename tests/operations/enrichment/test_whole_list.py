@@ -97,6 +97,19 @@ def test_companies_and_verification_do_not_wait_for_the_whole_person_step(worksp
     assert [d for d, _ in seen] == list(range(1, total + 1))
 
 
+def test_a_company_is_crawled_without_waiting_for_its_profile(workspace, sandbox):
+    _make_list([_person(0)])
+    sandbox.configure(aiark={"latency_ms": 150, "hit_rate": 1.0}, firecrawl={"hit_rate": 1.0})
+    calls: list[dict] = []
+    enrich_list(workspace, "T", steps=("companies",), config=_cfg(transports={v: Recorder(v, calls)
+                                                                              for v in registry.VENDORS}))
+    profile = next(c for c in calls if c["path"].endswith("/v1/companies"))
+    crawl = next(c for c in calls if c["vendor"] == "firecrawl")
+    assert crawl["started"] < profile["ended"]        # the crawl needs only the domain
+    row = query_df("SELECT industry, headcount, description, crawl_markdown FROM companies").to_dicts()[0]
+    assert row["industry"] and row["headcount"] and row["description"] and row["crawl_markdown"]
+
+
 @pytest.mark.slow
 def test_the_whole_job_pays_finds_and_reports_what_the_steps_one_after_another_do(workspace, sandbox, tmp_path,
                                                                                    monkeypatch):
