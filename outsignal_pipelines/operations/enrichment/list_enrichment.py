@@ -13,7 +13,13 @@ from outsignal_pipelines.clients import registry
 from outsignal_pipelines.operations import NotFound, OperationError
 from outsignal_pipelines.operations.lists import resolve_list
 from outsignal_pipelines.operations.enrichment.ledger import spent_today
-from outsignal_pipelines.operations.enrichment.waterfall import RunReport, Waterfall, WaterfallConfig, run_bounded
+from outsignal_pipelines.operations.enrichment.waterfall import (
+    RunReport,
+    Waterfall,
+    WaterfallConfig,
+    error_text,
+    run_bounded,
+)
 from outsignal_pipelines.store import connect, transaction
 
 STEPS = ("people", "companies", "verify")
@@ -97,34 +103,53 @@ def enrich_list(workspace: str, list_name: str | None = None, *, list_id: str | 
 async def _run(workspace: str, cfg: WaterfallConfig, people: list[dict], companies: list[dict],
                steps: tuple[str, ...], reverify_days: int | None,
                on_progress: Callable[[int, int], None] | None) -> RunReport:
+    """The chosen steps as two lanes that run at once, each with its own concurrency so neither can
+    starve the other: people (each person's waterfall followed at once by that person's verification)
+    and companies (AI Ark company data, then the crawl). Their inputs do not meet, so the whole job
+    is bound by the busiest vendor's rate rather than by the sum of the steps. A person's verification
+    reads the email and status their own waterfall just settled; without the people step it reads the
+    store, as does the choice of stale addresses to re-verify (the people step never touches those)."""
     async with Waterfall(workspace, cfg) as wf:
         await asyncio.to_thread(wf.preload, "person", [p["id"] for p in people])
         await asyncio.to_thread(wf.preload, "company", [c["id"] for c in companies])
         wf.report.people, wf.report.companies = len(people), len(companies)
-        total = (len(people) if "people" in steps else 0) + len(companies) \
-            + (len(people) if "verify" in steps else 0)
-        done_before = 0
+        find, verify = "people" in steps, "verify" in steps
+        if verify and not find:   # verification alone: the emails and statuses the store holds now
+            people = await asyncio.to_thread(_reload, [p["id"] for p in people])
+        stale_ids: set[int] = set()
+        if verify and reverify_days:
+            stale_ids = await asyncio.to_thread(_stale, [p["id"] for p in people if p.get("email")], reverify_days)
+        total = (len(people) if find else 0) + len(companies) + (len(people) if verify else 0)
+        done = 0
 
-        def progress(done: int, _n: int) -> None:
+        def tick(*_: int) -> None:
+            nonlocal done
+            done += 1
             if on_progress:
-                on_progress(done_before + done, total)
+                on_progress(done, total)
 
-        if "people" in steps:
-            wf.report.errors += await run_bounded(people, wf.enrich_person, cfg.concurrency, progress)
-            done_before += len(people)
+        async def person_lane(person: dict) -> None:
+            final = person
+            if find:
+                try:
+                    final = await wf.enrich_person(person) or person
+                except Exception as exc:  # noqa: BLE001 - one lead's failure must not stop the list
+                    wf.report.errors.append(error_text(exc))
+                tick()
+            if verify:
+                try:
+                    await wf.verify_person(final, force_reverify=person["id"] in stale_ids)
+                except Exception as exc:  # noqa: BLE001 - as above
+                    wf.report.errors.append(error_text(exc))
+                tick()
+
+        lanes = []
+        if find or verify:
+            lanes.append(run_bounded(people, person_lane, cfg.concurrency))
         if companies:
-            wf.report.errors += await run_bounded(companies, wf.enrich_company, cfg.concurrency, progress)
-            done_before += len(companies)
-        if "verify" in steps:
-            await wf.ledger.close()  # merges from the people step must land before we read them back
-            wf.ledger = type(wf.ledger)()
-            fresh = {p["id"]: p for p in await asyncio.to_thread(_reload, [p["id"] for p in people])}
-            stale_ids = await asyncio.to_thread(_stale, list(fresh), reverify_days) if reverify_days else set()
-
-            async def verify_one(person: dict) -> None:
-                await wf.verify_person(person, force_reverify=person["id"] in stale_ids)
-
-            wf.report.errors += await run_bounded(list(fresh.values()), verify_one, cfg.concurrency, progress)
+            lanes.append(run_bounded(companies, wf.enrich_company, cfg.concurrency, tick))
+        for errors in await asyncio.gather(*lanes):
+            wf.report.errors += errors
     return wf.report
 
 

@@ -317,8 +317,10 @@ class Waterfall:
 
     # ------------------------------------------------------------ people
 
-    async def enrich_person(self, person: dict[str, Any]) -> None:
-        """Finders in order until a verified email; then verification of whatever address we hold."""
+    async def enrich_person(self, person: dict[str, Any]) -> dict[str, Any]:
+        """Finders in order until a verified email; then verification of whatever address we hold.
+        Returns the person as this run leaves them (email and email_status included), so their own
+        verification step can follow at once instead of waiting for the whole list to be read back."""
         pid = int(person["id"])
         state = dict(person)
         merge = Merge("person", pid)
@@ -362,6 +364,8 @@ class Waterfall:
                 merge.fields["email"] = email
                 merge.email_status, merge.status_for_email, merge.verified = status, email, status is not None
                 state["email"] = email
+                if status is not None:
+                    state["email_status"] = status
                 self.report.emails_found += 1
                 if status == "valid":
                     self.report.verified_valid += 1
@@ -369,10 +373,12 @@ class Waterfall:
             status = await self.verify(pid, state["email"])
             if status:
                 merge.email_status, merge.status_for_email, merge.verified = status, state["email"], True
+                state["email_status"] = status
                 if status == "valid":
                     self.report.verified_valid += 1
         if merge.fields or merge.email_status:
             self.ledger.merge(merge)
+        return state
 
     def _finder_call(self, finder: str, q: PersonInput):
         """(step, request key, call) for a finder, or None when we lack what it needs (skipped at no cost).
@@ -405,26 +411,45 @@ class Waterfall:
     # ------------------------------------------------------------ companies
 
     async def enrich_company(self, company: dict[str, Any]) -> None:
+        """AI Ark's profile and the homepage crawl, asked at once: each needs only the domain, so the
+        crawl (the slowest vendor) never waits behind the profile. Merged in that order: the crawl's
+        description is kept only where neither the company nor the profile had one."""
         cid, domain = int(company["id"]), company["domain"]
         merge = Merge("company", cid)
         profile = registry.first_role(registry.COMPANY_DATA)
         crawl = registry.first_role(registry.CRAWL)
-        if profile and not (company.get("industry") and company.get("headcount") and company.get("description")):
-            result = await self.call(profile.step, "company", cid, f"domain:{domain}", lambda c: profile.call(c, domain))
-            if result is not None and result.found:
-                fields = dict(result.fields)
-                fields["industry"] = vertical_for_industry(fields.get("industry"))[0]
-                merge.fields.update({k: v for k, v in fields.items() if v not in (None, "")
-                                     and company.get(k) in (None, "")})
-        if crawl and not company.get("crawl_markdown"):
-            result = await self.call(crawl.step, "company", cid, f"homepage:{domain}", lambda c: crawl.call(c, domain))
-            if result is not None and result.found and result.fields.get("crawl_markdown"):
-                merge.fields["crawl_markdown"] = result.fields["crawl_markdown"]
-                merge.crawled = True
-                if result.fields.get("description") and not company.get("description"):
-                    merge.fields.setdefault("description", result.fields["description"])
+
+        async def nothing() -> None:
+            return None
+
+        answers = await asyncio.gather(
+            self.call(profile.step, "company", cid, f"domain:{domain}", lambda c: profile.call(c, domain))
+            if profile and not (company.get("industry") and company.get("headcount") and company.get("description"))
+            else nothing(),
+            self.call(crawl.step, "company", cid, f"homepage:{domain}", lambda c: crawl.call(c, domain))
+            if crawl and not company.get("crawl_markdown") else nothing(),
+            return_exceptions=True)
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+        profiled, crawled = answers
+        if profiled is not None and profiled.found:
+            fields = dict(profiled.fields)
+            fields["industry"] = vertical_for_industry(fields.get("industry"))[0]
+            merge.fields.update({k: v for k, v in fields.items() if v not in (None, "")
+                                 and company.get(k) in (None, "")})
+        if crawled is not None and crawled.found and crawled.fields.get("crawl_markdown"):
+            merge.fields["crawl_markdown"] = crawled.fields["crawl_markdown"]
+            merge.crawled = True
+            if crawled.fields.get("description") and not company.get("description"):
+                merge.fields.setdefault("description", crawled.fields["description"])
         if merge.fields:
             self.ledger.merge(merge)
+
+
+def error_text(exc: BaseException) -> str:
+    """One item's failure as the run's error list holds it."""
+    return f"{type(exc).__name__}: {exc}"
 
 
 async def run_bounded(items: list[Any], worker: Callable[[Any], Awaitable[None]], concurrency: int,
@@ -440,7 +465,7 @@ async def run_bounded(items: list[Any], worker: Callable[[Any], Awaitable[None]]
             try:
                 await worker(item)
             except Exception as exc:  # noqa: BLE001 - one lead's failure must not stop the list
-                errors.append(f"{type(exc).__name__}: {exc}")
+                errors.append(error_text(exc))
         done += 1
         if on_progress:
             on_progress(done, len(items))
