@@ -269,7 +269,7 @@ def run(people: int, runs: int, warmup: int, store: Path | None = None) -> dict:
 
         # Postgres keeps no answers between statements, so neither do we here: every search of ours is
         # computed, never taken from the read copy's memo (which would answer runs 2..N of a shape).
-        search._remembered = lambda view, key, compute: compute()
+        search._remembered = lambda view, key, recipe: recipe(view.con)
         started = time.perf_counter()
         if store is not None and store.exists():
             shutil.copyfile(store, db)

@@ -289,16 +289,17 @@ def search_people(q: PeopleQuery) -> PeoplePage:
     the most common word one typo away (page.corrected_text says which)."""
     _validate(q)
     with read_view() as view:
-        answer = _remembered(view, ("people", repr(q)), lambda: _answer(view.con, q))
+        answer = _remembered(view, ("people", repr(q)), lambda con: _answer(con, q))
     total, rows, corrected = answer
     return PeoplePage(total=total, page=q.page, page_size=q.page_size, rows=rows, as_of=view.as_of,
                       corrected_text=corrected)
 
 
-def _remembered(view: ReadView, key: tuple, compute):
+def _remembered(view: ReadView, key: tuple, recipe):
     """Asked again of the same read copy (every Streamlit rerun, every admin on the same list), an
-    answer comes from the copy's memo; live data (no copy) is always computed."""
-    return compute() if view.memo is None else view.memo.get_or_compute(key, compute)
+    answer comes from the copy's memo, and the next copy is warmed with it before it serves; live data
+    (no copy) is always computed. `recipe` takes a connection, so it can run on the next copy."""
+    return recipe(view.con) if view.memo is None else view.memo.get_or_compute(key, recipe, view.con)
 
 
 def _answer(con, q: PeopleQuery) -> tuple[int, pl.DataFrame, str | None]:
@@ -379,9 +380,9 @@ def search_companies(q: CompanyQuery) -> PeoplePage:
         clauses.append("headcount <= ?")
         params.append(int(q.headcount_max))
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    def answer() -> tuple[int, pl.DataFrame]:
-        total = view.con.execute(f"SELECT count(*) FROM companies{where}", params).fetchall()[0][0]
-        rows = view.con.sql(
+    def answer(con) -> tuple[int, pl.DataFrame]:
+        total = con.execute(f"SELECT count(*) FROM companies{where}", params).fetchall()[0][0]
+        rows = con.sql(
             f"""SELECT id AS company_id, name, domain, industry, headcount, location, country, website,
                        crawled_at IS NOT NULL AS crawled
                 FROM companies{where} ORDER BY name NULLS LAST, id

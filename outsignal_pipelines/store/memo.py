@@ -6,7 +6,9 @@ No rule about when to forget is needed beyond that. It pays off because Streamli
 again on every click, and ten admins look at the same few lists: the same search is asked again and
 again between two copies.
 
-Two threads asking the same question at once compute it once: the second waits for the first."""
+Each answer keeps its recipe (a function of a connection), so that the next copy can be warmed with
+the questions people were asking before anyone waits for it (`recent`). Two threads asking the same
+question at once compute it once: the second waits for the first."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from typing import Any
 MEMO_ENTRIES = 256
 WAIT_FOR_OTHER_SECONDS = 60.0
 
+Recipe = Callable[[Any], Any]   # connection → answer
+
 
 class Memo:
     # Over every memo of this process, for benchmarks and the status line: how often one answered.
@@ -27,29 +31,35 @@ class Memo:
     def __init__(self, capacity: int = MEMO_ENTRIES):
         self._capacity = capacity
         self._answers: OrderedDict[Hashable, Any] = OrderedDict()
+        self._recipes: dict[Hashable, Recipe] = {}
+        self._asked: set[Hashable] = set()      # asked of this copy by someone (not only warmed)
         self._pending: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def get_or_compute(self, key: Hashable, recipe: Recipe, con: Any, asked: bool = True) -> Any:
         while True:
             with self._lock:
+                if asked:
+                    self._asked.add(key)
                 if key in self._answers:
                     self._answers.move_to_end(key)
-                    self.hits += 1
-                    Memo.total_hits += 1
+                    if asked:
+                        self.hits += 1
+                        Memo.total_hits += 1
                     return self._answers[key]
                 pending = self._pending.get(key)
                 if pending is None:
                     pending = self._pending[key] = threading.Event()
-                    self.misses += 1
-                    Memo.total_misses += 1
+                    if asked:
+                        self.misses += 1
+                        Memo.total_misses += 1
                     break
             # Someone else is computing it: wait, then look again (if they failed, we compute).
             pending.wait(WAIT_FOR_OTHER_SECONDS)
         try:
-            answer = compute()
+            answer = recipe(con)
         except BaseException:
             with self._lock:
                 self._pending.pop(key, None)
@@ -57,8 +67,17 @@ class Memo:
             raise
         with self._lock:
             self._answers[key] = answer
+            self._recipes[key] = recipe
             while len(self._answers) > self._capacity:
-                self._answers.popitem(last=False)
+                gone, _ = self._answers.popitem(last=False)
+                self._recipes.pop(gone, None)
+                self._asked.discard(gone)
             self._pending.pop(key, None)
         pending.set()
         return answer
+
+    def recent(self, limit: int) -> list[tuple[Hashable, Recipe]]:
+        """The questions asked of this copy, most recent first: what to warm the next copy with."""
+        with self._lock:
+            keys = [k for k in reversed(self._answers) if k in self._asked and k in self._recipes]
+            return [(k, self._recipes[k]) for k in keys[:limit]]

@@ -33,6 +33,8 @@ from outsignal_pipelines.store.memo import Memo
 from outsignal_pipelines.store.turns import TurnTimeout, turns_for
 
 REFRESH_POLL_SECONDS = 0.25
+WARM_ENTRIES = 24          # the questions last asked, answered on a new copy before it serves
+WARM_SECONDS_AT_MOST = 5.0
 
 
 @dataclass
@@ -129,7 +131,7 @@ class ReadModel:
         if copy is not None:
             copy.made_at, copy.as_of = time.monotonic(), datetime.now(timezone.utc)
 
-    def _build(self, timeout: float, only_if_stale: bool) -> None:
+    def _build(self, timeout: float, only_if_stale: bool, warm: bool = False) -> None:
         with self._building:
             if only_if_stale and not self._stale():
                 self._confirm()
@@ -156,6 +158,8 @@ class ReadModel:
             self.builds.append(time.monotonic() - started)
             fresh = _Copy(path=target, con=duckdb.connect(str(target), read_only=True), signature=signature,
                           local_writes=writes, made_at=started, as_of=datetime.now(timezone.utc))
+            if warm and self._current is not None:
+                self._warm(fresh, self._current, writes)
         with self._lock:
             old, self._current = self._current, fresh
             drop = old is not None and old.users == 0
@@ -163,6 +167,24 @@ class ReadModel:
                 old.retired = True
         if drop:
             self._drop(old)
+
+    def _warm(self, fresh: _Copy, old: _Copy, writes: int) -> None:
+        """Answer the questions people were asking of the old copy on the new one before it serves, so
+        that after a pipeline's write nobody waits for a cold copy (the old one serves meanwhile). Stops
+        when this process writes (its admin must see the change now, not after the warming) or after a
+        few seconds; a failing question is left for whoever asks it."""
+        deadline = time.monotonic() + min(WARM_SECONDS_AT_MOST, max(self._lag, 1.0))
+        cursor = fresh.con.cursor()
+        try:
+            for key, recipe in old.memo.recent(WARM_ENTRIES):
+                if time.monotonic() > deadline or self._local_writes() != writes:
+                    break
+                try:
+                    fresh.memo.get_or_compute(key, recipe, cursor, asked=False)
+                except Exception:  # noqa: BLE001 - warming is a courtesy; the asker gets the error
+                    continue
+        finally:
+            cursor.close()
 
     def _drop(self, copy: _Copy) -> None:
         with copy.lock:
@@ -190,7 +212,7 @@ class ReadModel:
             if time.monotonic() - copy.made_at < self._lag:
                 continue
             try:
-                self._build(timeout=self._lag, only_if_stale=True)
+                self._build(timeout=self._lag, only_if_stale=True, warm=True)
             except Exception:  # noqa: BLE001 - a failed refresh is retried; searches keep the copy they have
                 time.sleep(1.0)
 

@@ -74,3 +74,23 @@ def test_company_search_is_remembered_too(app_server):
     query = CompanyQuery(text="labs")
     first = search_companies(query)
     assert search_companies(query).rows.equals(first.rows)
+
+
+def test_after_another_process_writes_the_next_copy_is_warmed_before_anyone_asks(app_server, db_path):
+    with connect() as con:
+        person_id = con.execute("SELECT min(id) FROM people").fetchall()[0][0]
+    asked = PeopleQuery(text="Qwertyplex")
+    assert search_people(asked).total == 0 and len(app_server) == 1
+    writer = mp.get_context("spawn").Process(target=_rename, args=(str(db_path), person_id, "Qwertyplex"))
+    writer.start()
+    writer.join(60)
+    assert writer.exitcode == 0
+    written = time.monotonic()
+    while len(app_server) < 2:   # nobody asks: the refresher answers it on the new copy by itself
+        assert time.monotonic() - written < 2 * LAG + 8, "the new copy was not warmed with the question"
+        time.sleep(0.05)
+    warmed = time.monotonic()
+    while search_people(asked).total != 1:   # the old copy answers from its memo until the swap
+        assert time.monotonic() - warmed < 5
+        time.sleep(0.05)
+    assert len(app_server) == 2              # the new copy answered from its warmed memo, not computed again

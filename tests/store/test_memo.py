@@ -14,13 +14,13 @@ from outsignal_pipelines.store.memo import Memo
 def test_many_threads_asking_the_same_question_compute_it_once():
     memo, calls = Memo(), []
 
-    def slow() -> int:
+    def slow(_con) -> int:
         calls.append(1)
         time.sleep(0.2)
         return 42
 
     answers: list[int] = []
-    threads = [threading.Thread(target=lambda: answers.append(memo.get_or_compute("q", slow))) for _ in range(8)]
+    threads = [threading.Thread(target=lambda: answers.append(memo.get_or_compute("q", slow, None))) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
@@ -32,15 +32,24 @@ def test_many_threads_asking_the_same_question_compute_it_once():
 def test_a_failure_is_not_remembered():
     memo = Memo()
     with pytest.raises(ValueError):
-        memo.get_or_compute("q", lambda: (_ for _ in ()).throw(ValueError("store busy")))
-    assert memo.get_or_compute("q", lambda: "ok") == "ok"
+        memo.get_or_compute("q", lambda _: (_ for _ in ()).throw(ValueError("store busy")), None)
+    assert memo.get_or_compute("q", lambda _: "ok", None) == "ok"
 
 
 def test_the_oldest_answers_go_first():
     memo = Memo(capacity=2)
     for key in ("a", "b"):
-        memo.get_or_compute(key, lambda key=key: key)
-    memo.get_or_compute("a", lambda: "recomputed")        # a is now the newest
-    memo.get_or_compute("c", lambda: "c")                 # b goes
-    assert memo.get_or_compute("a", lambda: "recomputed") == "a"
-    assert memo.get_or_compute("b", lambda: "recomputed") == "recomputed"
+        memo.get_or_compute(key, lambda _, key=key: key, None)
+    memo.get_or_compute("a", lambda _: "recomputed", None)        # a is now the newest
+    memo.get_or_compute("c", lambda _: "c", None)                 # b goes
+    assert memo.get_or_compute("a", lambda _: "recomputed", None) == "a"
+    assert memo.get_or_compute("b", lambda _: "recomputed", None) == "recomputed"
+
+
+def test_the_next_copy_is_warmed_with_what_was_asked_most_recently_and_only_that():
+    memo = Memo()
+    memo.get_or_compute("old", lambda con: f"old on {con}", "copy 1")
+    memo.get_or_compute("new", lambda con: f"new on {con}", "copy 1")
+    memo.get_or_compute("warmed only", lambda con: "nobody asked", "copy 1", asked=False)
+    assert [key for key, _ in memo.recent(10)] == ["new", "old"]
+    assert [recipe("copy 2") for _, recipe in memo.recent(1)] == ["new on copy 2"]
