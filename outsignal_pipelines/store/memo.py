@@ -13,12 +13,14 @@ question at once compute it once: the second waits for the first."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
 MEMO_ENTRIES = 256
 WAIT_FOR_OTHER_SECONDS = 60.0
+RECENT_SECONDS = 60.0     # a question asked within this long is worth warming the next copy with
 
 Recipe = Callable[[Any], Any]   # connection → answer
 
@@ -32,17 +34,19 @@ class Memo:
         self._capacity = capacity
         self._answers: OrderedDict[Hashable, Any] = OrderedDict()
         self._recipes: dict[Hashable, Recipe] = {}
-        self._asked: set[Hashable] = set()      # asked of this copy by someone (not only warmed)
+        self._asked: dict[Hashable, float] = {}  # when someone last asked it (monotonic), across copies
         self._pending: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get_or_compute(self, key: Hashable, recipe: Recipe, con: Any, asked: bool = True) -> Any:
+    def get_or_compute(self, key: Hashable, recipe: Recipe, con: Any, asked: bool = True,
+                       asked_at: float | None = None) -> Any:
+        """`asked=False`: warming, not a person; `asked_at` carries when a person last asked it."""
         while True:
             with self._lock:
-                if asked:
-                    self._asked.add(key)
+                if asked or asked_at is not None:
+                    self._asked[key] = time.monotonic() if asked else asked_at
                 if key in self._answers:
                     self._answers.move_to_end(key)
                     if asked:
@@ -71,13 +75,16 @@ class Memo:
             while len(self._answers) > self._capacity:
                 gone, _ = self._answers.popitem(last=False)
                 self._recipes.pop(gone, None)
-                self._asked.discard(gone)
+                self._asked.pop(gone, None)
             self._pending.pop(key, None)
         pending.set()
         return answer
 
-    def recent(self, limit: int) -> list[tuple[Hashable, Recipe]]:
-        """The questions asked of this copy, most recent first: what to warm the next copy with."""
+    def recent(self, limit: int, within: float = RECENT_SECONDS) -> list[tuple[Hashable, Recipe, float]]:
+        """The questions people asked in the last `within` seconds (of this copy or, carried over, of
+        the ones before), most recent first, with when: what to warm the next copy with."""
+        now = time.monotonic()
         with self._lock:
-            keys = [k for k in reversed(self._answers) if k in self._asked and k in self._recipes]
-            return [(k, self._recipes[k]) for k in keys[:limit]]
+            fresh = sorted(((at, k) for k, at in self._asked.items()
+                            if now - at <= within and k in self._recipes), key=lambda pair: pair[0], reverse=True)
+            return [(k, self._recipes[k], at) for at, k in fresh[:limit]]

@@ -33,7 +33,7 @@ from outsignal_pipelines.store.memo import Memo
 from outsignal_pipelines.store.turns import TurnTimeout, turns_for
 
 REFRESH_POLL_SECONDS = 0.25
-WARM_ENTRIES = 24          # the questions last asked, answered on a new copy before it serves
+WARM_ENTRIES = 24          # the questions asked in the last minute, answered on a new copy before it serves
 WARM_SECONDS_AT_MOST = 5.0
 
 
@@ -176,11 +176,11 @@ class ReadModel:
         deadline = time.monotonic() + min(WARM_SECONDS_AT_MOST, max(self._lag, 1.0))
         cursor = fresh.con.cursor()
         try:
-            for key, recipe in old.memo.recent(WARM_ENTRIES):
+            for key, recipe, asked_at in old.memo.recent(WARM_ENTRIES):
                 if time.monotonic() > deadline or self._local_writes() != writes:
                     break
                 try:
-                    fresh.memo.get_or_compute(key, recipe, cursor, asked=False)
+                    fresh.memo.get_or_compute(key, recipe, cursor, asked=False, asked_at=asked_at)
                 except Exception:  # noqa: BLE001 - warming is a courtesy; the asker gets the error
                     continue
         finally:

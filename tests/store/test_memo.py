@@ -46,10 +46,25 @@ def test_the_oldest_answers_go_first():
     assert memo.get_or_compute("b", lambda _: "recomputed", None) == "recomputed"
 
 
-def test_the_next_copy_is_warmed_with_what_was_asked_most_recently_and_only_that():
+def test_the_next_copy_is_warmed_with_what_people_asked_lately_and_only_that(monkeypatch):
+    from outsignal_pipelines.store import memo as memo_module
+
+    clock = [1000.0]
+    monkeypatch.setattr(memo_module.time, "monotonic", lambda: clock[0])
     memo = Memo()
+    memo.get_or_compute("long ago", lambda con: "stale", "copy 1")
+    clock[0] += memo_module.RECENT_SECONDS + 1
     memo.get_or_compute("old", lambda con: f"old on {con}", "copy 1")
+    clock[0] += 1
     memo.get_or_compute("new", lambda con: f"new on {con}", "copy 1")
     memo.get_or_compute("warmed only", lambda con: "nobody asked", "copy 1", asked=False)
-    assert [key for key, _ in memo.recent(10)] == ["new", "old"]
-    assert [recipe("copy 2") for _, recipe in memo.recent(1)] == ["new on copy 2"]
+    assert [key for key, _, _ in memo.recent(10)] == ["new", "old"]
+    assert [recipe("copy 2") for _, recipe, _ in memo.recent(1)] == ["new on copy 2"]
+    # Warming carries when a person asked, so a question asked once keeps being warmed for a while,
+    # whether or not it is asked again of each copy, and then stops.
+    nxt = Memo()
+    for key, recipe, at in memo.recent(10):
+        nxt.get_or_compute(key, recipe, "copy 2", asked=False, asked_at=at)
+    assert [key for key, _, _ in nxt.recent(10)] == ["new", "old"]
+    clock[0] += memo_module.RECENT_SECONDS
+    assert [key for key, _, _ in nxt.recent(10)] == ["new"]
