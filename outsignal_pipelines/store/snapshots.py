@@ -98,8 +98,10 @@ class ReadModel:
         self._lag = lag
         self._start_refresher()
         copy = self._current
+        # Copy now for the admin's own write, or when the refresher fell behind; never just to wait
+        # behind the refresher's build and warming: the copy it replaces keeps serving until then.
         if (copy is None or self._local_writes() > copy.local_writes
-                or time.monotonic() - copy.made_at > 2 * lag):
+                or (time.monotonic() - copy.made_at > 2 * lag and not self._building.locked())):
             self._build(timeout, only_if_stale=True)
         with self._lock:
             copy = self._current
