@@ -289,7 +289,10 @@ def test_the_whole_loop(product):
             os.environ["DAGSTER_HOME"] = old
     assert event is not None and event.dagster_event.partition == "rise.e2e-q1"
     # The chat's enrichment, scoring and export and the page's deploy all ran through the daemon's queue.
-    assert {(r.job_name, r.tags["outsignal/requested_by"]) for r in runs} == {
+    # The outcomes sensor may also have rolled up the list's events as they came in (when its tick fell
+    # inside the test): only that job, and only from the sensor.
+    requested = {(r.job_name, r.tags["outsignal/requested_by"]) for r in runs}
+    assert requested - {("campaign_outcomes_job", "sensor")} == {
         ("enrich_list_job", "chat"), ("score_list_job", "chat"), ("verified_export_job", "chat"),
         ("emailbison_deploy_job", "page")}
     assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
