@@ -67,6 +67,17 @@ def product(tmp_path_factory):
             log.close()
 
 
+def _run_failure(instance, run_id: str) -> str:
+    """The first error a run's event log holds, so a failing run says why in the assertion."""
+    for record in instance.all_logs(run_id):
+        event = record.dagster_event
+        if event is not None and event.is_failure and event.event_specific_data is not None:
+            error = getattr(event.event_specific_data, "error", None)
+            if error is not None:
+                return error.to_string()[-1500:]
+    return "no error in the run's log"
+
+
 def _shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -280,8 +291,16 @@ def test_the_whole_loop(product):
     try:
         with dg.DagsterInstance.get() as instance:
             event = instance.get_latest_materialization_event(dg.AssetKey("emailbison_deploy"))
-            runs = [r.dagster_run for r in instance.get_run_records(
-                filters=dg.RunsFilter(tags={"dagster/partition": "rise.e2e-q1"}))]
+            # The outcomes sensor may have queued a rollup just now: let the runs in flight finish.
+            deadline = time.monotonic() + 180
+            while True:
+                runs = [r.dagster_run for r in instance.get_run_records(
+                    filters=dg.RunsFilter(tags={"dagster/partition": "rise.e2e-q1"}))]
+                if all(r.is_finished for r in runs) or time.monotonic() > deadline:
+                    break
+                time.sleep(2)
+            failures = {r.run_id: _run_failure(instance, r.run_id) for r in runs
+                        if r.status != dg.DagsterRunStatus.SUCCESS}
     finally:
         if old is None:
             os.environ.pop("DAGSTER_HOME", None)
@@ -295,4 +314,4 @@ def test_the_whole_loop(product):
     assert requested - {("campaign_outcomes_job", "sensor")} == {
         ("enrich_list_job", "chat"), ("score_list_job", "chat"), ("verified_export_job", "chat"),
         ("emailbison_deploy_job", "page")}
-    assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+    assert not failures, [(r.job_name, r.status.value, failures.get(r.run_id)) for r in runs]
