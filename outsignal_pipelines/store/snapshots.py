@@ -90,6 +90,7 @@ class ReadModel:
         self._folder = copy_folder(db)
         self._tag = f"{db.stem}-{hashlib.sha1(str(db).encode()).hexdigest()[:10]}"
         self._serial = 0
+        self._swapped_at = 0.0           # monotonic: when a fresh copy last began to serve
         self.builds: list[float] = []   # seconds each copy held the store's turn
 
     # -- reading ------------------------------------------------------------------------------------
@@ -100,8 +101,7 @@ class ReadModel:
         copy = self._current
         # Copy now for the admin's own write, or when the refresher fell behind; never just to wait
         # behind the refresher's build and warming: the copy it replaces keeps serving until then.
-        if (copy is None or self._local_writes() > copy.local_writes
-                or (time.monotonic() - copy.made_at > 2 * lag and not self._building.locked())):
+        if copy is None or self._local_writes() > copy.local_writes or self._refresher_behind(copy, lag):
             self._build(timeout, only_if_stale=True)
         with self._lock:
             copy = self._current
@@ -114,6 +114,15 @@ class ReadModel:
                 cursor.close()
         finally:
             self._unuse(copy)
+
+    def _refresher_behind(self, copy: _Copy, lag: float) -> bool:
+        """While a pipeline writes, the refresher copies and warms back to back, so the copy serving is
+        always older than the lag and the refresher is between builds for a moment after each swap. A
+        search that copied in that moment would serve a cold copy to everyone. Behind means: the copy
+        is old, nothing is building, and no copy has begun to serve for longer than the lag."""
+        now = time.monotonic()
+        return (now - copy.made_at > 2 * lag and not self._building.locked()
+                and now - self._swapped_at > lag)
 
     def _unuse(self, copy: _Copy) -> None:
         with self._lock:
@@ -164,6 +173,7 @@ class ReadModel:
                 self._warm(fresh, self._current, writes)
         with self._lock:
             old, self._current = self._current, fresh
+            self._swapped_at = time.monotonic()
             drop = old is not None and old.users == 0
             if old is not None:
                 old.retired = True

@@ -13,7 +13,7 @@ import pytest
 
 from outsignal_pipelines.store import connect, read_connect, transaction
 from outsignal_pipelines.store.connection import _local_writes, _open
-from outsignal_pipelines.store.snapshots import copy_folder, read_model_for
+from outsignal_pipelines.store.snapshots import ReadModel, copy_folder, read_model_for
 
 
 @pytest.fixture
@@ -78,3 +78,28 @@ def test_copies_are_removed_when_replaced(lagged: Path):
     model = read_model_for(lagged, _open, lambda: 0)
     assert len(list(copy_folder(lagged).glob(f"{model._tag}.*.duckdb"))) == 1
     assert sum(_local_writes.values()) >= 3
+
+
+def test_a_search_between_two_refreshes_serves_the_warm_copy_instead_of_copying_cold(lagged: Path):
+    """While a run writes, the refresher copies back to back and the serving copy is always older than
+    twice the lag; a search arriving in the moment between two refreshes must not copy on its own path
+    (that copy would be unwarmed: every question on it computed cold)."""
+    model = ReadModel(lagged, _open, lambda: 0)
+    model._stopping.set()                     # this test plays the refresher
+    try:
+        with model.reading(lag=1, timeout=10):
+            pass
+        with connect() as con:                # the store changed since the copy
+            con.execute("INSERT INTO t VALUES ('run', 1)")
+        model._current.made_at -= 10          # the copy serving is old ...
+        model._swapped_at = time.monotonic()  # ... but the refresher swapped one in just now
+        with model.reading(lag=1, timeout=10) as (con, _, _):
+            assert con.execute("SELECT count(*) FROM t").fetchall() == [(0,)]
+        assert len(model.builds) == 1
+
+        model._swapped_at -= 10               # a refresher that stopped swapping: the search copies
+        with model.reading(lag=1, timeout=10) as (con, _, _):
+            assert con.execute("SELECT count(*) FROM t").fetchall() == [(1,)]
+        assert len(model.builds) == 2
+    finally:
+        model.close()
