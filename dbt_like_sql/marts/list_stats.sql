@@ -13,5 +13,5 @@ SELECT
     count(l.person_id) FILTER (WHERE l.has_email AND l.email_status IS NULL) AS needs_verification
 FROM {{ source('target_lists') }} AS t
 LEFT JOIN {{ source('target_list_members') }} AS m ON m.list_id = t.id
-LEFT JOIN {{ ref('lead_search') }} AS l ON l.person_id = m.person_id
+LEFT JOIN {{ ref('stg_people') }} AS l ON l.person_id = m.person_id
 GROUP BY ALL

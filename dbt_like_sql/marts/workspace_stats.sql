@@ -3,7 +3,7 @@
 WITH members AS (
     SELECT w.workspace_slug, l.*
     FROM {{ source('person_workspaces') }} AS w
-    JOIN {{ ref('lead_search') }} AS l ON l.person_id = w.person_id
+    JOIN {{ ref('stg_people') }} AS l ON l.person_id = w.person_id
 ),
 per_workspace AS (
     SELECT

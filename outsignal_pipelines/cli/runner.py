@@ -166,8 +166,12 @@ def sandbox_command(config: ServeConfig) -> list[str]:
 
 # What a client sees is a product, not a developer tool: no Deploy/Rerun/Clear-cache toolbar, and no
 # exception details in the browser (pages show a reference instead; see streamlit_portal/services/errors.py).
+# No full garbage collection after every run of a page: with DuckDB, Polars, Dagster and litellm loaded,
+# Streamlit's `gc.collect(2)` costs ~250 ms of every click on this machine (benchmarks/pages.py), and
+# Python's own collector still runs.
 # The same settings are in .streamlit/config.toml for `streamlit run` started by hand from the repository.
-STREAMLIT_PRODUCT_FLAGS = ("--client.toolbarMode", "minimal", "--client.showErrorDetails", "none")
+STREAMLIT_PRODUCT_FLAGS = ("--client.toolbarMode", "minimal", "--client.showErrorDetails", "none",
+                           "--runner.postScriptGC", "false")
 
 
 def streamlit_command(config: ServeConfig) -> list[str]:

@@ -107,7 +107,7 @@ def workspace_list(as_json: bool = JsonOpt) -> None:
 
     with _errors(as_json):
         init_store()
-        rows = workspace_overview()
+        rows = workspace_overview().rows
     if as_json:
         _emit(True, {"workspaces": rows}, lambda: None)
         return

@@ -9,22 +9,27 @@ from outsignal_pipelines.operations.lists import resolve_list
 from outsignal_pipelines.operations.enrichment.list_enrichment import NEEDS_ENRICHMENT, workspace_config
 from outsignal_pipelines.operations.enrichment.ledger import spent_today
 from outsignal_pipelines.clients import llm, registry
-from outsignal_pipelines.store import connect
+from outsignal_pipelines.store import connect, read_view
 
 LLM_CALL_ESTIMATE_USD = 0.002  # a scoring call with ~3k characters of homepage on a small model
+
+_TO_ENRICH_SQL = f"""
+SELECT count(*) FILTER (WHERE p.email IS NULL AND {NEEDS_ENRICHMENT.format(person="p")}),
+       count(*) FILTER (WHERE p.email IS NOT NULL AND p.email_status IS NULL),
+       count(DISTINCT p.company_domain) FILTER (WHERE c.crawled_at IS NULL),
+       count(*)
+FROM target_list_members m JOIN people p ON p.id = m.person_id
+LEFT JOIN companies c ON c.domain = p.company_domain WHERE m.list_id = ?"""
 
 
 def enrichment_estimate(workspace: str, list_name: str) -> dict[str, Any]:
     target = resolve_list(workspace, list_name)
     cfg = workspace_config(workspace)
-    with connect() as con:
-        no_email, unverified, uncrawled, members = con.execute(
-            f"""SELECT count(*) FILTER (WHERE p.email IS NULL AND {NEEDS_ENRICHMENT.format(person="p")}),
-                      count(*) FILTER (WHERE p.email IS NOT NULL AND p.email_status IS NULL),
-                      count(DISTINCT p.company_domain) FILTER (WHERE c.crawled_at IS NULL),
-                      count(*)
-               FROM target_list_members m JOIN people p ON p.id = m.person_id
-               LEFT JOIN companies c ON c.domain = p.company_domain WHERE m.list_id = ?""", [target.id]).fetchall()[0]
+    # An estimate, asked on every rerun of the Lists page for every list: in the app server it is counted
+    # on the read copy and remembered there (the spend itself is checked against the cap when it happens).
+    with read_view() as view:
+        no_email, unverified, uncrawled, members = view.remember(
+            ("enrichment_estimate", target.id), lambda con: con.execute(_TO_ENRICH_SQL, [target.id]).fetchall()[0])
     # Upper bound: every finder tried for every person without email (misses are free, so it is lower in practice).
     finders = sum(registry.cost_usd(f, 1) for f in cfg.finder_order)
     company_roles = (registry.first_role(registry.COMPANY_DATA), registry.first_role(registry.CRAWL))

@@ -18,7 +18,7 @@ from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.enrichment.waterfall import DEFAULT_VERIFIER
 from outsignal_pipelines.operations.lists import resolve_list
 from outsignal_pipelines.clients.registry import cost_usd
-from outsignal_pipelines.store import connect
+from outsignal_pipelines.store import connect, read_view
 
 CSV_COLUMNS = ("first_name", "last_name", "email", "job_title", "company_name", "company_domain", "linkedin_url",
                "phone", "location", "vertical", "seniority", "icp_score", "icp_reasoning", "company_industry",
@@ -71,6 +71,22 @@ def verification_gate(workspace: str, list_name: str | None = None, *, list_id: 
     target = resolve_list(workspace, list_name, list_id)
     with connect() as con:
         members = con.sql(_MEMBERS_SQL, params=[workspace, target.id]).pl()
+    return _gate(members, target.id, target.name, verifier)
+
+
+def gate_summary(workspace: str, list_name: str | None = None, *, list_id: str | None = None,
+                 verifier: str = DEFAULT_VERIFIER) -> dict:
+    """What a page shows of the gate (`Gate.summary()`), by the same rule on the members' email columns
+    only, read from the app server's read copy and remembered there. Exports never use it: they read
+    the gate live (`exportable_gate`)."""
+    target = resolve_list(workspace, list_name, list_id)
+    with read_view() as view:
+        summary = view.remember(("gate_summary", target.id, verifier), lambda con: _gate(
+            con.sql(_EMAIL_STATES_SQL, params=[target.id]).pl(), target.id, target.name, verifier).summary())
+    return {**summary, "blocked_reasons": dict(summary["blocked_reasons"])}
+
+
+def _gate(members: pl.DataFrame, list_id: str, list_name: str, verifier: str) -> Gate:
     has_email = pl.col("email").is_not_null()
     ready = members.filter(has_email & (pl.col("email_status") == "valid"))
     needs = members.filter(has_email & pl.col("email_status").is_null())
@@ -78,7 +94,14 @@ def verification_gate(workspace: str, list_name: str | None = None, *, list_id: 
     blocked = blocked.with_columns(
         pl.when(pl.col("email").is_null()).then(pl.lit("no email found"))
         .otherwise(pl.lit("email verified as ") + pl.col("email_status")).alias("reason"))
-    return Gate(target.id, target.name, ready, needs, blocked, round(cost_usd(verifier, needs.height), 4))
+    return Gate(list_id, list_name, ready, needs, blocked, round(cost_usd(verifier, needs.height), 4))
+
+
+_EMAIL_STATES_SQL = """
+SELECT p.id AS person_id, p.email, p.email_status
+FROM target_list_members m JOIN people p ON p.id = m.person_id
+WHERE m.list_id = ?
+"""
 
 
 def exportable_gate(workspace: str, list_name: str) -> Gate:

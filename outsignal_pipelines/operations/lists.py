@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import duckdb
 
 from outsignal_pipelines.operations import NotFound, OperationError
+from outsignal_pipelines.operations.stats import Counts, records
 from outsignal_pipelines.operations.workspaces import get_workspace
 
 MAX_LIST_NAME = 120
@@ -236,16 +237,18 @@ def remove_people(workspace_slug: str, name: str, person_ids: list[int]) -> int:
     return before - after
 
 
-def list_overview(workspace_slug: str | None = None) -> list[dict]:
+def list_overview(workspace_slug: str | None = None) -> Counts:
     """Every list (of one workspace, or all) with its member counts and coverage, from the list_stats
-    model: what the Lists page shows for each list."""
-    from outsignal_pipelines.store import connect
+    model: what the Lists page shows for each list, asked on every rerun (remembered by the app
+    server's read copy; the admin's own changes and the runs they follow copy the store first)."""
+    from outsignal_pipelines.store import read_view
 
-    with connect() as con:
-        cursor = con.execute("SELECT * FROM list_stats WHERE ? IS NULL OR workspace_slug = ? "
-                             "ORDER BY workspace_slug, list_name", [workspace_slug, workspace_slug])
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+    sql = ("SELECT * FROM list_stats WHERE ? IS NULL OR workspace_slug = ? "
+           "ORDER BY workspace_slug, list_name")
+    with read_view() as view:
+        rows = view.remember(("list_overview", workspace_slug),
+                             lambda con: records(con, sql, [workspace_slug, workspace_slug]))
+    return Counts(rows, view.as_of)
 
 
 def list_ids() -> list[str]:

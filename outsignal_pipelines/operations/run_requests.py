@@ -22,7 +22,7 @@ import duckdb
 from outsignal_pipelines import settings
 from outsignal_pipelines.operations import NotFound, OperationError
 from outsignal_pipelines.operations.lists import TargetList
-from outsignal_pipelines.store import connect, transaction
+from outsignal_pipelines.store import connect, expect_changes, transaction
 
 KINDS = ("enrich", "score", "export", "deploy", "reverify")
 # The steps a request of each kind is complete after (one per asset or op of its run).
@@ -257,6 +257,8 @@ def wait_for(request_id: int, on_progress: Callable[[int, int], None] | None = N
         if on_progress and request.progress_total:
             on_progress(request.progress_done or 0, request.progress_total)
         if request.finished or time.monotonic() >= deadline:
+            if request.finished:
+                expect_changes()   # whoever followed it sees what the run wrote at once
             return request
         time.sleep(poll_seconds)
 

@@ -29,7 +29,7 @@ from outsignal_pipelines.clients.base import ProviderResult
 from outsignal_pipelines.operations.enrichment.claims import ANSWERED, ClaimBook, holder_name
 from outsignal_pipelines.operations.enrichment.ledger import LedgerWriter, LogEntry, gate_key
 from outsignal_pipelines.domain.icp_rules import SCORER_NAME, IcpRules, band, score_frame
-from outsignal_pipelines.store import connect, transaction
+from outsignal_pipelines.store import connect, read_view, transaction
 
 BANDS = ("green", "amber", "grey")
 
@@ -280,12 +280,19 @@ def _store(scores: pl.DataFrame, workspace: str, keep_existing: bool = False) ->
 
 
 def score_distribution(list_id: str, workspace: str) -> tuple[dict[str, int], dict[str, int]]:
-    """(bands: green/amber/grey/unscored counts, histogram: 10-point buckets) for a list."""
-    with connect() as con:
-        scores = [r[0] for r in con.execute(
-            """SELECT s.score FROM target_list_members m
-               LEFT JOIN icp_scores s ON s.person_id = m.person_id AND s.workspace_slug = ?
-               WHERE m.list_id = ?""", [workspace, list_id]).fetchall()]
+    """(bands: green/amber/grey/unscored counts, histogram: 10-point buckets) for a list. Read from the app
+    server's read copy and remembered there (the Lists page asks it for every list on every rerun)."""
+    with read_view() as view:
+        bands, histogram = view.remember(("score_distribution", list_id, workspace),
+                                         lambda con: _distribution(con, list_id, workspace))
+    return dict(bands), dict(histogram)
+
+
+def _distribution(con, list_id: str, workspace: str) -> tuple[dict[str, int], dict[str, int]]:
+    scores = [r[0] for r in con.execute(
+        """SELECT s.score FROM target_list_members m
+           LEFT JOIN icp_scores s ON s.person_id = m.person_id AND s.workspace_slug = ?
+           WHERE m.list_id = ?""", [workspace, list_id]).fetchall()]
     bands = {b: 0 for b in (*BANDS, "unscored")}
     histogram = {f"{lo}-{lo + 9 if lo < 90 else 100}": 0 for lo in range(0, 100, 10)}
     for score in scores:

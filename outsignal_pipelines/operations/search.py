@@ -24,7 +24,7 @@ from outsignal_pipelines.operations.search_index import (
     rechecked,
     text_match_sql,
 )
-from outsignal_pipelines.store import ReadView, read_view
+from outsignal_pipelines.store import read_view
 
 MAX_PAGE_SIZE = 500
 ENRICHMENT_STATUSES = ("full", "partial", "missing")
@@ -289,17 +289,10 @@ def search_people(q: PeopleQuery) -> PeoplePage:
     the most common word one typo away (page.corrected_text says which)."""
     _validate(q)
     with read_view() as view:
-        answer = _remembered(view, ("people", repr(q)), lambda con: _answer(con, q))
+        answer = view.remember(("people", repr(q)), lambda con: _answer(con, q))
     total, rows, corrected = answer
     return PeoplePage(total=total, page=q.page, page_size=q.page_size, rows=rows, as_of=view.as_of,
                       corrected_text=corrected)
-
-
-def _remembered(view: ReadView, key: tuple, recipe):
-    """Asked again of the same read copy (every Streamlit rerun, every admin on the same list), an
-    answer comes from the copy's memo, and the next copy is warmed with it before it serves; live data
-    (no copy) is always computed. `recipe` takes a connection, so it can run on the next copy."""
-    return recipe(view.con) if view.memo is None else view.memo.get_or_compute(key, recipe, view.con)
 
 
 def _answer(con, q: PeopleQuery) -> tuple[int, pl.DataFrame, str | None]:
@@ -390,5 +383,5 @@ def search_companies(q: CompanyQuery) -> PeoplePage:
         return total, rows
 
     with read_view() as view:
-        total, rows = _remembered(view, ("companies", repr(q)), answer)
+        total, rows = view.remember(("companies", repr(q)), answer)
     return PeoplePage(total=total, page=q.page, page_size=q.page_size, rows=rows, as_of=view.as_of)

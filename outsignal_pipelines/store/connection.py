@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -216,6 +216,15 @@ def _count_write(db: Path) -> None:
     _local_writes[key] = _local_writes.get(key, 0) + 1
 
 
+def expect_changes(path: Path | str | None = None) -> None:
+    """Another process has just written on this process's behalf (a run a page or the chat asked for
+    and followed to its end): the next lagging read copies the store first, as after this process's own
+    write, so the person who asked sees the result at once instead of a few seconds later."""
+    location = locate(path if path is not None else current_url())
+    if not location.remote:
+        _count_write(Path(location.target))
+
+
 @dataclass(frozen=True)
 class ReadView:
     """What a lagging read gets: a connection, the moment its data was known to equal the store (None:
@@ -224,6 +233,12 @@ class ReadView:
     con: duckdb.DuckDBPyConnection
     as_of: datetime | None
     memo: Memo | None
+
+    def remember(self, key: Hashable, recipe: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
+        """Asked again of the same read copy (every Streamlit rerun, every admin on the same page), an
+        answer comes from the copy's memo, and the next copy is warmed with it before it serves; live
+        data (no copy) is always computed. `recipe` takes a connection, so it can run on the next copy."""
+        return recipe(self.con) if self.memo is None else self.memo.get_or_compute(key, recipe, self.con)
 
 
 @contextmanager

@@ -5,12 +5,14 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from outsignal_pipelines.operations.search import freshness
 from outsignal_pipelines.operations.stats import workspace_overview
 
 st.title("Outsignal Lead Engine")
 st.caption("Leads per client workspace, and how much of each is ready to send.")
 
-rows = workspace_overview()
+overview = workspace_overview()
+rows = overview.rows
 if not rows:
     st.info("No workspaces yet. Run `outsignal seed-demo` for demo data, or "
             "`outsignal workspace add SLUG --name NAME` then `outsignal import FILE.csv --workspace SLUG`.")
@@ -23,6 +25,8 @@ cols[0].metric("Workspaces", len(rows))
 cols[1].metric("People (across workspaces)", f"{total_people:,}")
 cols[2].metric("With email", f"{int(df['with_email'].sum()):,}")
 cols[3].metric("Verified valid", f"{int(df['verified_valid'].sum()):,}")
+if overview.as_of is not None:
+    st.caption(f"Counts: {freshness(overview.as_of)}")
 
 st.subheader("Enrichment coverage by workspace")
 if total_people == 0:

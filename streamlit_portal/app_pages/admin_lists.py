@@ -12,11 +12,12 @@ import streamlit as st
 from outsignal_pipelines.domain.icp_rules import BAND_RANGES
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.estimates import enrichment_estimate
-from outsignal_pipelines.operations.export import verification_gate
+from outsignal_pipelines.operations.export import gate_summary
 from outsignal_pipelines.operations.lists import list_overview
 from outsignal_pipelines.operations.run_requests import list_requests
 from outsignal_pipelines.operations.review import approvals, rework_list, send_list_to_review
 from outsignal_pipelines.operations.scoring import list_scores, score_distribution
+from outsignal_pipelines.operations.search import freshness
 from outsignal_pipelines.operations.workspaces import list_workspaces
 from streamlit_portal.services.list_actions import import_panel, manage_panel, score_button
 from streamlit_portal.services.plain import md_escape, quoted
@@ -32,7 +33,10 @@ if flash := st.session_state.pop("lists_flash", None):
 
 workspaces = {w.name: w.slug for w in list_workspaces()}
 choice = st.selectbox("Workspace", ["All workspaces", *workspaces], key="lists_workspace")
-stats = list_overview(None if choice == "All workspaces" else workspaces[choice])
+overview = list_overview(None if choice == "All workspaces" else workspaces[choice])
+stats = overview.rows
+if stats and overview.as_of is not None:
+    st.caption(f"Counts: {freshness(overview.as_of)}")
 import_panel(workspaces, expanded=not stats)
 
 if not stats:
@@ -59,15 +63,14 @@ def enrich_button(workspace: str, list_name: str, list_id: str) -> None:
 
 def export_panel(workspace: str, list_name: str, list_id: str) -> None:
     """The verification gate and both exports, for one list."""
-    gate = verification_gate(workspace, list_name)
-    summary = gate.summary()
+    summary = gate_summary(workspace, list_name)
     cols = st.columns(3)
     cols[0].metric("Ready (verified valid)", summary["ready"])
     cols[1].metric("Need verification", summary["needs_verification"])
     cols[2].metric("Blocked", summary["blocked"])
     if summary["blocked_reasons"]:
         st.caption("Excluded: " + "; ".join(f"{n} × {r}" for r, n in summary["blocked_reasons"].items()))
-    if gate.state == "needs_verification":
+    if summary["state"] == "needs_verification":
         st.warning(f"Export is locked until {summary['needs_verification']} members are verified "
                    f"(about ${summary['verify_cost_estimate_usd']:.2f}): enrich and verify the list above.")
         return

@@ -68,3 +68,14 @@ def test_streamlit_starts_without_a_toolbar_or_error_details():
     assert flags["--client.toolbarMode"] == "minimal" and flags["--client.showErrorDetails"] == "none"
     config = (PORTAL_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     assert 'toolbarMode = "minimal"' in config and 'showErrorDetails = "none"' in config
+
+
+def test_streamlit_does_not_collect_all_garbage_after_every_click():
+    """Streamlit's full collection after each run was ~250 ms of every click (benchmarks/pages.py)."""
+    from outsignal_pipelines.cli.runner import ServeConfig, streamlit_command
+
+    command = streamlit_command(ServeConfig())
+    flags = dict(zip(command[3::2], command[4::2]))
+    assert flags["--runner.postScriptGC"] == "false"
+    config = (PORTAL_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
+    assert "postScriptGC = false" in config
