@@ -9,7 +9,7 @@ from outsignal_pipelines.operations.lists import resolve_list
 from outsignal_pipelines.operations.enrichment.list_enrichment import NEEDS_ENRICHMENT, workspace_config
 from outsignal_pipelines.operations.enrichment.ledger import spent_today
 from outsignal_pipelines.clients import llm, registry
-from outsignal_pipelines.store import connect, read_view
+from outsignal_pipelines.store import read_view
 
 LLM_CALL_ESTIMATE_USD = 0.002  # a scoring call with ~3k characters of homepage on a small model
 
@@ -44,11 +44,11 @@ def enrichment_estimate(workspace: str, list_name: str) -> dict[str, Any]:
 
 def scoring_estimate(workspace: str, list_name: str) -> dict[str, Any]:
     target = resolve_list(workspace, list_name)
-    with connect() as con:
-        to_score = con.execute(
+    with read_view() as view:   # asked for every list on every rerun of the Lists page, like the above
+        to_score = view.remember(("scoring_estimate", target.id, workspace), lambda con: con.execute(
             """SELECT count(*) FROM target_list_members m WHERE m.list_id = ? AND NOT EXISTS (
                  SELECT 1 FROM icp_scores s WHERE s.person_id = m.person_id AND s.workspace_slug = ?)""",
-            [target.id, workspace]).fetchall()[0][0]
+            [target.id, workspace]).fetchall()[0][0])
     model = llm.configured_model()
     return {"list": target.name, "to_score": to_score, "scorer": f"llm:{model}" if model else "rules",
             "estimated_cost_usd": round(to_score * LLM_CALL_ESTIMATE_USD, 2) if model else 0.0}

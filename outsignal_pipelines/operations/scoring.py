@@ -305,15 +305,21 @@ def _distribution(con, list_id: str, workspace: str) -> tuple[dict[str, int], di
 
 def list_scores(list_id: str, workspace: str, limit: int = 500) -> pl.DataFrame:
     """Members with their score for the workspace, best first (unscored last), and the score's band
-    (green/amber/grey/unscored, from the one definition in domain.icp_rules)."""
-    with connect() as con:
-        scores = con.sql(
-            """SELECT p.id AS person_id, trim(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '')) AS name,
-                      p.job_title, p.company_name, p.email_status, s.score, s.confidence, s.scorer, s.reasoning
-               FROM target_list_members m JOIN people p ON p.id = m.person_id
-               LEFT JOIN icp_scores s ON s.person_id = p.id AND s.workspace_slug = ?
-               WHERE m.list_id = ? ORDER BY s.score DESC NULLS LAST, p.id LIMIT ?""",
-            params=[workspace, list_id, int(limit)]).pl()
+    (green/amber/grey/unscored, from the one definition in domain.icp_rules). Read from the app server's
+    read copy and remembered there: the Lists page shows it for every list on every rerun."""
+    with read_view() as view:
+        return view.remember(("list_scores", list_id, workspace, int(limit)),
+                             lambda con: _scores(con, list_id, workspace, int(limit)))
+
+
+def _scores(con, list_id: str, workspace: str, limit: int) -> pl.DataFrame:
+    scores = con.sql(
+        """SELECT p.id AS person_id, trim(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '')) AS name,
+                  p.job_title, p.company_name, p.email_status, s.score, s.confidence, s.scorer, s.reasoning
+           FROM target_list_members m JOIN people p ON p.id = m.person_id
+           LEFT JOIN icp_scores s ON s.person_id = p.id AND s.workspace_slug = ?
+           WHERE m.list_id = ? ORDER BY s.score DESC NULLS LAST, p.id LIMIT ?""",
+        params=[workspace, list_id, limit]).pl()
     return scores.with_columns(pl.Series("band", [band(score) for score in scores["score"].to_list()], dtype=pl.String))
 
 
