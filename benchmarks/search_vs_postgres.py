@@ -262,14 +262,13 @@ def run(people: int, runs: int, warmup: int, store: Path | None = None) -> dict:
         from outsignal_pipelines.operations.demo_data import seed_demo
         from outsignal_pipelines.operations.lists import add_search_results, create_list, resolve_list
         from outsignal_pipelines.operations.scoring import score_list
-        from outsignal_pipelines.operations import search
         from outsignal_pipelines.operations.search import PeopleQuery, search_people
         from outsignal_pipelines.operations.setup import init_store
-        from outsignal_pipelines.store import connect
+        from outsignal_pipelines.store import ReadView, connect
 
         # Postgres keeps no answers between statements, so neither do we here: every search of ours is
         # computed, never taken from the read copy's memo (which would answer runs 2..N of a shape).
-        search._remembered = lambda view, key, recipe: recipe(view.con)
+        ReadView.remember_with_time = lambda view, key, recipe: (recipe(view.con), view.as_of)
         started = time.perf_counter()
         if store is not None and store.exists():
             shutil.copyfile(store, db)

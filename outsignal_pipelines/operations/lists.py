@@ -246,9 +246,9 @@ def list_overview(workspace_slug: str | None = None) -> Counts:
     sql = ("SELECT * FROM list_stats WHERE ? IS NULL OR workspace_slug = ? "
            "ORDER BY workspace_slug, list_name")
     with read_view() as view:
-        rows = view.remember(("list_overview", workspace_slug),
-                             lambda con: records(con, sql, [workspace_slug, workspace_slug]))
-    return Counts(rows, view.as_of)
+        rows, as_of = view.remember_with_time(("list_overview", workspace_slug),
+                                              lambda con: records(con, sql, [workspace_slug, workspace_slug]))
+    return Counts(rows, as_of)
 
 
 def list_ids() -> list[str]:

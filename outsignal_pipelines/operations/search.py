@@ -289,9 +289,9 @@ def search_people(q: PeopleQuery) -> PeoplePage:
     the most common word one typo away (page.corrected_text says which)."""
     _validate(q)
     with read_view() as view:
-        answer = view.remember(("people", repr(q)), lambda con: _answer(con, q))
+        answer, as_of = view.remember_with_time(("people", repr(q)), lambda con: _answer(con, q))
     total, rows, corrected = answer
-    return PeoplePage(total=total, page=q.page, page_size=q.page_size, rows=rows, as_of=view.as_of,
+    return PeoplePage(total=total, page=q.page, page_size=q.page_size, rows=rows, as_of=as_of,
                       corrected_text=corrected)
 
 
@@ -383,5 +383,5 @@ def search_companies(q: CompanyQuery) -> PeoplePage:
         return total, rows
 
     with read_view() as view:
-        total, rows = view.remember(("companies", repr(q)), answer)
-    return PeoplePage(total=total, page=q.page, page_size=q.page_size, rows=rows, as_of=view.as_of)
+        (total, rows), as_of = view.remember_with_time(("companies", repr(q)), answer)
+    return PeoplePage(total=total, page=q.page, page_size=q.page_size, rows=rows, as_of=as_of)

@@ -26,8 +26,8 @@ def workspace_overview(workspace: str | None = None) -> Counts:
         params.append(workspace)
     sql += " ORDER BY people DESC, workspace_slug"
     with read_view() as view:
-        rows = view.remember(("workspace_overview", workspace), lambda con: records(con, sql, params))
-    return Counts(rows, view.as_of)
+        rows, as_of = view.remember_with_time(("workspace_overview", workspace), lambda con: records(con, sql, params))
+    return Counts(rows, as_of)
 
 
 def records(con, sql: str, params: list) -> list[dict]:

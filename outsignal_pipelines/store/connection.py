@@ -238,7 +238,16 @@ class ReadView:
         """Asked again of the same read copy (every Streamlit rerun, every admin on the same page), an
         answer comes from the copy's memo, and the next copy is warmed with it before it serves; live
         data (no copy) is always computed. `recipe` takes a connection, so it can run on the next copy."""
-        return recipe(self.con) if self.memo is None else self.memo.get_or_compute(key, recipe, self.con)
+        return self.remember_with_time(key, recipe)[0]
+
+    def remember_with_time(self, key: Hashable, recipe: Callable[[duckdb.DuckDBPyConnection], Any]
+                           ) -> tuple[Any, datetime | None]:
+        """`remember`, and when the answer's data is from: this copy's time, or an older copy's when the
+        answer was carried over to this copy (see `store/memo.py`); None for live data."""
+        if self.memo is None:
+            return recipe(self.con), None
+        answer, carried_from = self.memo.answer(key, recipe, self.con)
+        return answer, carried_from or self.as_of
 
 
 @contextmanager

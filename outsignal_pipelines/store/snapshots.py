@@ -35,6 +35,7 @@ from outsignal_pipelines.store.turns import TurnTimeout, turns_for
 REFRESH_POLL_SECONDS = 0.25
 WARM_ENTRIES = 24          # the questions asked in the last minute, answered on a new copy before it serves
 WARM_SECONDS_AT_MOST = 5.0
+CARRY_OVER_LAGS = 3.0      # an answer the warming did not reach is carried over while its data is this many lags old
 
 
 @dataclass
@@ -171,6 +172,9 @@ class ReadModel:
                           local_writes=writes, made_at=started, as_of=datetime.now(timezone.utc))
             if warm and self._current is not None:
                 self._warm(fresh, self._current, writes)
+                if self._local_writes() == writes:   # never onto a copy this process's own write must replace
+                    fresh.memo.inherit(self._current.memo, self._current.as_of,
+                                       max_age=CARRY_OVER_LAGS * max(self._lag, 1.0))
         with self._lock:
             old, self._current = self._current, fresh
             self._swapped_at = time.monotonic()

@@ -94,3 +94,29 @@ def test_after_another_process_writes_the_next_copy_is_warmed_before_anyone_asks
         assert time.monotonic() - warmed < 5
         time.sleep(0.05)
     assert len(app_server) == 2              # the new copy answered from its warmed memo, not computed again
+
+
+def test_a_question_the_warming_did_not_reach_is_answered_from_the_copy_before_saying_how_old(
+        app_server, db_path, monkeypatch):
+    from outsignal_pipelines.store import snapshots
+    from outsignal_pipelines.store.connection import _local_writes, _open
+
+    monkeypatch.setattr(snapshots, "WARM_SECONDS_AT_MOST", 0.0)   # a run took the CPU: nothing got warmed
+    query = PeopleQuery(workspace="rise", seniorities=["VP"])
+    first = search_people(query)
+    model = snapshots.read_model_for(db_path, _open, lambda: _local_writes.get(str(db_path.resolve()), 0))
+    before = model._current
+    with connect() as con:
+        person_id = con.execute("SELECT min(id) FROM people").fetchall()[0][0]
+    writer = mp.get_context("spawn").Process(target=_rename, args=(str(db_path), person_id, "Carriedover"))
+    writer.start()
+    writer.join(60)
+    assert writer.exitcode == 0
+    written = time.monotonic()
+    while model._current is before:
+        assert time.monotonic() - written < 2 * LAG + 8, "the refresher made no new copy"
+        time.sleep(0.05)
+    again = search_people(query)
+    assert len(app_server) == 1                           # answered at once, not computed on the new copy
+    assert again.rows.equals(first.rows)
+    assert first.as_of <= again.as_of < model._current.as_of   # and the page says how old its data is

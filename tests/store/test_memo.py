@@ -68,3 +68,36 @@ def test_the_next_copy_is_warmed_with_what_people_asked_lately_and_only_that(mon
     assert [key for key, _, _ in nxt.recent(10)] == ["new", "old"]
     clock[0] += memo_module.RECENT_SECONDS
     assert [key for key, _, _ in nxt.recent(10)] == ["new"]
+
+
+def test_a_question_the_warming_did_not_reach_is_carried_over_with_the_time_of_its_data():
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    old = Memo()
+    old.get_or_compute("reached", lambda con: f"reached on {con}", "copy 1")
+    old.get_or_compute("not reached", lambda con: f"not reached on {con}", "copy 1")
+    new = Memo()
+    new.get_or_compute("reached", lambda con: f"reached on {con}", "copy 2", asked=False)   # the warming
+    assert new.inherit(old, now - timedelta(seconds=4), max_age=9) == 1
+    calls = []
+    answer, data_from = new.answer("not reached", lambda con: calls.append(con) or "computed", "copy 2")
+    assert (answer, data_from, calls) == ("not reached on copy 1", now - timedelta(seconds=4), [])
+    assert new.answer("reached", lambda con: "computed", "copy 2") == ("reached on copy 2", None)
+    # Warming does the carried-over questions first, oldest data first, and computes them on its copy.
+    assert [key for key, _, _ in new.recent(10)] == ["not reached", "reached"]
+    newest = Memo()
+    key, recipe, at = new.recent(1)[0]
+    newest.inherit(new, now, max_age=9)
+    assert newest.answer(key, recipe, "copy 3", asked=False) == ("not reached on copy 3", None)
+    assert newest.data_time(key, now) == now
+
+
+def test_nothing_is_carried_over_once_its_data_is_older_than_the_bound():
+    from datetime import datetime, timedelta, timezone
+
+    old = Memo()
+    old.get_or_compute("q", lambda con: "old", "copy 1")
+    new = Memo()
+    assert new.inherit(old, datetime.now(timezone.utc) - timedelta(seconds=10), max_age=9) == 0
+    assert new.answer("q", lambda con: "computed", "copy 2") == ("computed", None)
