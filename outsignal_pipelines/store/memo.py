@@ -12,9 +12,9 @@ question at once compute it once: the second waits for the first.
 
 While a run writes, a copy lives a few seconds, and warming does not always finish every question on the
 new one (each is a scan at a million people, and the run has the CPU). A question the warming did not
-reach is carried over from the copy before (`inherit`) with the time its data is from, for a bounded
-age only; whoever asks it gets that answer and its time (the page says how fresh), and warming does the
-oldest of them first. Nothing is carried over to a copy made for this process's own write."""
+reach is carried over from the copy before (`inherit`) with the time its data is from, and served
+while that data is at most a bounded age old (three lags: 9 s under `outsignal serve`); whoever asks it
+gets that answer and its time (the page says how fresh), and warming does the oldest of them first. Nothing is carried over to a copy made for this process's own write."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ class Memo:
         self._asked: dict[Hashable, float] = {}  # when someone last asked it (monotonic), across copies
         self._pending: dict[Hashable, threading.Event] = {}
         self._inherited: dict[Hashable, datetime] = {}   # answers of an older copy: when their data is from
+        self._carry_limit = 0.0                           # seconds: older carried-over data is not served
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -61,6 +62,10 @@ class Memo:
             with self._lock:
                 if asked or asked_at is not None:
                     self._asked[key] = time.monotonic() if asked else asked_at
+                carried = self._inherited.get(key)
+                if carried is not None and (datetime.now(timezone.utc) - carried).total_seconds() > self._carry_limit:
+                    self._answers.pop(key, None)   # too old to serve now: whoever asks computes it
+                    self._inherited.pop(key, None)
                 if key in self._answers and (asked or key not in self._inherited):
                     self._answers.move_to_end(key)
                     if asked:
@@ -104,6 +109,7 @@ class Memo:
         """Carry over the answers of the copy before that this one does not have, with when their data
         is from, unless that is more than `max_age` seconds ago. Returns how many."""
         now = datetime.now(timezone.utc)
+        self._carry_limit = max_age
         with older._lock:
             carried = [(k, a, older._recipes[k], older._inherited.get(k, older_as_of))
                        for k, a in older._answers.items() if k in older._recipes]
