@@ -14,7 +14,8 @@ While a run writes, a copy lives a few seconds, and warming does not always fini
 new one (each is a scan at a million people, and the run has the CPU). A question the warming did not
 reach is carried over from the copy before (`inherit`) with the time its data is from, and served
 while that data is at most a bounded age old (three lags: 9 s under `outsignal serve`); whoever asks it
-gets that answer and its time (the page says how fresh), and warming does the oldest of them first. Nothing is carried over to a copy made for this process's own write."""
+gets that answer and its time (the page says how fresh), and warming does the oldest of them first.
+Nothing is carried over to a copy made for this process's own write."""
 
 from __future__ import annotations
 
@@ -128,11 +129,6 @@ class Memo:
                 count += 1
             self._trim()
         return count
-
-    def data_time(self, key: Hashable, own: datetime) -> datetime:
-        """When the data of the answer to `key` is from: an older copy's time if carried over, else `own`."""
-        with self._lock:
-            return self._inherited.get(key, own)
 
     def recent(self, limit: int, within: float = RECENT_SECONDS) -> list[tuple[Hashable, Recipe, float]]:
         """The questions people asked in the last `within` seconds (of this copy or, carried over, of
