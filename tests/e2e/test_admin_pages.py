@@ -122,7 +122,10 @@ def test_lists_and_settings_without_a_terminal(app, tmp_path):
         # Rename it, then delete it: the first click only asks.
         list_key = "rise.browser-import"
         _open_expander_with(page, f"rename_{list_key}")
+        # Commit the new name (Enter reruns the page) before clicking, or the click can be lost in that rerun.
         _key(page, f"rename_name_{list_key}").locator("input").fill("Browser Imported")
+        _key(page, f"rename_name_{list_key}").locator("input").press("Enter")
+        _settle(page)
         _key(page, f"rename_{list_key}").get_by_role("button").click()
         expect(page.get_by_text("Renamed to Browser Imported.")).to_be_visible()
         _settle(page)
