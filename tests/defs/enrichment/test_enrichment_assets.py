@@ -47,9 +47,11 @@ def test_nightly_schedule_requests_building_lists_with_unenriched_members(seeded
                                                        "lime-recruitment.lime-hiring-managers"])
         with connect() as con:
             con.execute("UPDATE target_lists SET status = 'approved' WHERE id = 'yoopknows.yoopknows-practices'")
-        ctx = dg.build_schedule_context(instance=instance, resources={"store": StoreResource(path=str(seeded_store))},
-                                        scheduled_execution_time=dt.datetime(2026, 11, 26, 2, 0))
-        requests = nightly_enrichment(ctx)
+        # As a context manager: the context enters the instance (Dagster's current state storage) and
+        # must leave it, or a later test on this worker loads definitions against a dead instance.
+        with dg.build_schedule_context(instance=instance, resources={"store": StoreResource(path=str(seeded_store))},
+                                       scheduled_execution_time=dt.datetime(2026, 11, 26, 2, 0)) as ctx:
+            requests = nightly_enrichment(ctx)
         assert sorted(r.partition_key for r in requests) == ["lime-recruitment.lime-hiring-managers", "rise.rise-q1"]
         assert all(r.run_key.endswith("2026-11-26") for r in requests)
         # Tagged with the list, so the run queue holds a second run of the same list back.
@@ -59,10 +61,11 @@ def test_nightly_schedule_requests_building_lists_with_unenriched_members(seeded
 def test_weekly_reverification_targets_stale_valid_emails_on_lists_about_to_deploy(seeded_store):
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(TARGET_LISTS, ["rise.rise-q1", "yoopknows.yoopknows-practices"])
-        ctx = dg.build_schedule_context(instance=instance, resources={"store": StoreResource(path=str(seeded_store))})
-        assert isinstance(weekly_reverification(ctx), dg.SkipReason)  # nothing about to deploy
-        with connect() as con:
-            con.execute("UPDATE target_lists SET status = 'approved' WHERE id = 'rise.rise-q1'")
-        requests = weekly_reverification(ctx)
+        with dg.build_schedule_context(instance=instance,
+                                       resources={"store": StoreResource(path=str(seeded_store))}) as ctx:
+            assert isinstance(weekly_reverification(ctx), dg.SkipReason)  # nothing about to deploy
+            with connect() as con:
+                con.execute("UPDATE target_lists SET status = 'approved' WHERE id = 'rise.rise-q1'")
+            requests = weekly_reverification(ctx)
         assert [r.partition_key for r in requests] == ["rise.rise-q1"]  # demo data has 90+ day old checks
         assert requests[0].tags["outsignal/kind"] == "reverify"
