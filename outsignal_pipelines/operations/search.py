@@ -10,12 +10,18 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from outsignal_pipelines.domain.titles import title_prefilter_words, title_word_pattern, word_prefix_pattern
 from outsignal_pipelines.domain.vocabulary import EMAIL_STATUSES, SENIORITIES, VERTICALS
 from outsignal_pipelines.operations import OperationError
+from outsignal_pipelines.operations import search_columns
+from outsignal_pipelines.operations.search_columns import LocalFilter
+from outsignal_pipelines.domain.text_match import person_matches
 from outsignal_pipelines.operations.search_index import (
+    LOWERED_COLUMNS,
+    LOWERED_TEXT,
     MAX_RECHECKED,
     PAGE_ROW_COLUMNS,
     ids_query,
@@ -24,7 +30,7 @@ from outsignal_pipelines.operations.search_index import (
     rechecked,
     text_match_sql,
 )
-from outsignal_pipelines.store import read_view
+from outsignal_pipelines.store import kept, read_view
 
 MAX_PAGE_SIZE = 500
 ENRICHMENT_STATUSES = ("full", "partial", "missing")
@@ -39,6 +45,8 @@ RESULT_COLUMNS = (
     "company_domain", "vertical", "headcount", "location", "country", "linkedin_url", "enrichment_status",
 )
 
+# A search page's columns, in order: the result columns and the workspace's ICP score.
+_RESULT_ROW = [*RESULT_COLUMNS, "icp_score"]
 
 
 @dataclass
@@ -151,6 +159,40 @@ def _text_clause(needle: str) -> tuple[str, list[Any]]:
     return "(" + " OR ".join(parts) + ")", params
 
 
+def _local_filters(q: PeopleQuery) -> list[LocalFilter]:
+    """The conditions on people's own columns (no other table), as SQL over stg_people aliased p."""
+    found: list[LocalFilter] = []
+    if q.verticals:
+        found.append(LocalFilter("list_contains(?, p.vertical)", (list(q.verticals),)))
+    if q.seniorities:
+        found.append(LocalFilter("list_contains(?, p.seniority)", (list(q.seniorities),)))
+    if q.enrichment_status:
+        found.append(LocalFilter("p.enrichment_status = ?", (q.enrichment_status,)))
+    if q.email_status:
+        found.append(LocalFilter("p.email_status = ?", (q.email_status,)))
+    if q.has_verified_email is not None:
+        found.append(LocalFilter("p.has_verified_email = ?", (q.has_verified_email,)))
+    if q.location and q.location.strip():
+        found.append(LocalFilter("contains(lower(coalesce(p.location, '')), ?)", (q.location.strip().lower(),),
+                                 "location"))
+    if q.company and q.company.strip():
+        found.append(LocalFilter("contains(lower(coalesce(p.company_name, '')), ?)", (q.company.strip().lower(),)))
+    # Whole words and known abbreviations: "cto" finds "Chief Technology Officer", never "Director".
+    if q.title_contains and q.title_contains.strip():
+        clause, title_params = _title_clause([q.title_contains])
+        found.append(LocalFilter(clause, tuple(title_params), "job_title"))
+    if any(t.strip() for t in q.title_any):
+        clause, title_params = _title_clause(q.title_any)  # any of them (OR)
+        found.append(LocalFilter(clause, tuple(title_params), "job_title"))
+    return found
+
+
+def _headcount_range(q: PeopleQuery) -> tuple[int, int] | None:
+    if q.headcount_min is None and q.headcount_max is None:
+        return None
+    return int(q.headcount_min or 0), int(q.headcount_max if q.headcount_max is not None else 2**31 - 1)
+
+
 def _where(q: PeopleQuery, text_ids: TextMatches | None = None) -> tuple[str, list[Any]]:
     """WHERE over stg_people aliased p. `text_ids`: SQL selecting the free text's matches from the word
     index or the list (search_index.py), used instead of scanning the text columns."""
@@ -165,41 +207,16 @@ def _where(q: PeopleQuery, text_ids: TextMatches | None = None) -> tuple[str, li
     if q.workspace:
         clauses.append("p.person_id IN (SELECT person_id FROM person_workspaces WHERE workspace_slug = ?)")
         params.append(q.workspace)
-    if q.verticals:
-        clauses.append("list_contains(?, p.vertical)")
-        params.append(q.verticals)
-    if q.seniorities:
-        clauses.append("list_contains(?, p.seniority)")
-        params.append(q.seniorities)
-    if q.enrichment_status:
-        clauses.append("p.enrichment_status = ?")
-        params.append(q.enrichment_status)
-    if q.email_status:
-        clauses.append("p.email_status = ?")
-        params.append(q.email_status)
-    if q.has_verified_email is not None:
-        clauses.append("p.has_verified_email = ?")
-        params.append(q.has_verified_email)
-    for column, value in (("p.location", q.location), ("p.company_name", q.company)):
-        if value and value.strip():
-            clauses.append(f"contains(lower(coalesce({column}, '')), ?)")
-            params.append(value.strip().lower())
-    # Whole words and known abbreviations: "cto" finds "Chief Technology Officer", never "Director".
-    if q.title_contains and q.title_contains.strip():
-        clause, title_params = _title_clause([q.title_contains])
-        clauses.append(clause)
-        params += title_params
-    if any(t.strip() for t in q.title_any):
-        clause, title_params = _title_clause(q.title_any)  # any of them (OR)
-        clauses.append(clause)
-        params += title_params
-    if q.headcount_min is not None or q.headcount_max is not None:
+    for f in _local_filters(q):
+        clauses.append(f.sql)
+        params += list(f.params)
+    if (heads := _headcount_range(q)) is not None:
         clauses.append("p.company_domain IN (SELECT domain FROM companies WHERE headcount BETWEEN ? AND ?)")
-        params += [int(q.headcount_min or 0), int(q.headcount_max if q.headcount_max is not None else 2**31 - 1)]
+        params += list(heads)
     if q.min_icp_score is not None:
         clauses.append("p.person_id IN (SELECT person_id FROM icp_scores WHERE workspace_slug = ? AND score >= ?)")
         params += [q.workspace, int(q.min_icp_score)]
-    if q.in_list and (text_ids is None or text_ids.rows is None):
+    if q.in_list and (text_ids is None or text_ids.ids is None):
         clauses.append("p.person_id IN (SELECT person_id FROM target_list_members WHERE list_id = ?)")
         params.append(q.in_list)
     if q.not_in_list:
@@ -217,15 +234,12 @@ def matching_ids_sql(q: PeopleQuery) -> tuple[str, list[Any]]:
 
 @dataclass
 class TextMatches:
-    """The free text's matches without scanning: a query on the word index, or (a list's search)
-    the list's members whose text matches, as ids."""
+    """The free text's matches without scanning: a query on the word index, or the matching ids
+    (newest first) when the index only found candidates or when searching in a list."""
 
     sql: str | None = None
-    rows: pl.DataFrame | None = None     # the matches' page rows, newest first (PAGE_ROW_COLUMNS)
-
-    @property
-    def ids(self) -> list[int] | None:
-        return None if self.rows is None else self.rows["person_id"].to_list()
+    ids: list[int] | None = None
+    rows: pl.DataFrame | None = None     # a list's search from the read copy: the matches' result rows
 
     @property
     def fragment(self) -> str:
@@ -239,17 +253,46 @@ def _indexed_text(con, q: PeopleQuery) -> TextMatches | None:
     if not text:
         return None
     if q.in_list:
-        members = [r[0] for r in con.execute(
-            f"SELECT person_id FROM target_list_members WHERE list_id = ? LIMIT {MAX_RECHECKED + 1}",
-            [q.in_list]).fetchall()]
-        rows = rechecked(con, ids_query(members), text) if len(members) <= MAX_RECHECKED else None
-        return TextMatches(rows=rows) if rows is not None else None
-    if not index_is_current(con):
+        return _in_list_text(con, q.in_list, text)
+    current = kept(con, "search_index_current", lambda: index_is_current(con))
+    if not (index_is_current(con) if current is None else current):
         return None
     found = text_match_sql(con, text)
     if found is None:
         return None
-    return TextMatches(sql=found) if isinstance(found, str) else TextMatches(rows=found)
+    return TextMatches(sql=found) if isinstance(found, str) else TextMatches(ids=found)
+
+
+def _in_list_text(con, list_id: str, text: str) -> TextMatches | None:
+    """A list's members whose text matches, checked one by one (lists are small; None above
+    MAX_RECHECKED members: scan). On the app server's read copy, the members' rows are read once per
+    copy and each search only checks them."""
+    members = kept(con, ("list_rows", list_id), lambda: _list_rows(con, list_id))
+    if members is None:   # the live store: read the members now
+        ids = [r[0] for r in con.execute(
+            f"SELECT person_id FROM target_list_members WHERE list_id = ? LIMIT {MAX_RECHECKED + 1}",
+            [list_id]).fetchall()]
+        found = rechecked(con, ids_query(ids), text) if len(ids) <= MAX_RECHECKED else None
+        return TextMatches(ids=found) if found is not None else None
+    if members is False:
+        return None
+    keep = [person_matches(text, *values) for values in members.select(LOWERED_COLUMNS).iter_rows()]
+    rows = members.filter(pl.Series(keep, dtype=pl.Boolean)).select(_RESULT_ROW)
+    return TextMatches(ids=rows["person_id"].to_list(), rows=rows)
+
+
+def _list_rows(con, list_id: str) -> pl.DataFrame | bool:
+    """The list's members' result rows (newest first) with their lower-cased text, or False when the
+    list is too big to check one by one."""
+    count = con.execute("SELECT count(*) FROM target_list_members WHERE list_id = ?", [list_id]).fetchall()[0][0]
+    if count > MAX_RECHECKED:
+        return False
+    rows = con.sql(f"""SELECT {', '.join(PAGE_ROW_COLUMNS)}, {LOWERED_TEXT} FROM stg_people
+                       WHERE person_id IN (SELECT person_id FROM target_list_members WHERE list_id = ?)
+                       ORDER BY person_id DESC""", params=[list_id]).pl()
+    lowered = rows.select("person_id", *LOWERED_COLUMNS)
+    result = _with_headcount(con, rows.drop(LOWERED_COLUMNS).with_columns(pl.lit(None, dtype=pl.Int32).alias("icp_score")))
+    return result.join(lowered, on="person_id", how="left", maintain_order="left")
 
 
 def _id_list(ids: list[int]) -> str:
@@ -272,7 +315,7 @@ def _with_headcount(con, rows: pl.DataFrame) -> pl.DataFrame:
     heads = con.sql("SELECT domain AS company_domain, headcount FROM companies WHERE domain IN "
                     "(SELECT unnest(?::VARCHAR[]))", params=[domains]).pl()
     out = rows.join(heads, on="company_domain", how="left", maintain_order="left")
-    return out.select([*RESULT_COLUMNS[:9], "headcount", *RESULT_COLUMNS[10:], "icp_score"])
+    return out.select(_RESULT_ROW)
 
 
 def _only_text(q: PeopleQuery) -> bool:
@@ -311,12 +354,17 @@ def _search(con, q: PeopleQuery) -> tuple[int, pl.DataFrame]:
     if text_ids is not None and _only_text(q):
         # Count and page straight from the matches' ids; people are read for the page's rows only.
         if text_ids.rows is not None:
-            page = text_ids.rows.slice(offset, q.page_size)
-            return text_ids.rows.height, _with_headcount(con, page.with_columns(pl.lit(None, dtype=pl.Int32).alias("icp_score")))
+            return text_ids.rows.height, text_ids.rows.slice(offset, q.page_size)
+        if text_ids.ids is not None:
+            return len(text_ids.ids), _rows_by_id(con, text_ids.ids[offset:offset + q.page_size])
         found = con.execute(f"""SELECT person_id, count(*) OVER () FROM ({text_ids.sql})
                                 ORDER BY person_id DESC {limit}""").fetchall()
         total = found[0][1] if found else con.execute(f"SELECT count(*) FROM ({text_ids.sql})").fetchall()[0][0]
         return total, _rows_by_id(con, [r[0] for r in found])
+    if q.sort in ("newest", "icp") and (not q.text or not q.text.strip() or text_ids is not None):
+        columns = search_columns.for_copy(con)
+        if columns is not None:
+            return _from_columns(con, columns, q, text_ids, offset)
     where, params = _where(q, text_ids)
     score_join = "LEFT JOIN icp_scores s ON s.person_id = p.person_id AND s.workspace_slug = ?" if q.workspace else ""
     score_expr = "s.score" if q.workspace else "NULL::INTEGER"
@@ -341,6 +389,27 @@ def _search(con, q: PeopleQuery) -> tuple[int, pl.DataFrame]:
                       ORDER BY {order} {limit})
         SELECT page.* FROM page ORDER BY {outer_order}"""
     return total, _with_headcount(con, con.sql(sql, params=score_params).pl())
+
+
+def _from_columns(con, columns: search_columns.SearchColumns, q: PeopleQuery, text_ids: TextMatches | None,
+                  offset: int) -> tuple[int, pl.DataFrame]:
+    """The same answer as the SQL below, from the read copy's columns in memory (search_columns.py)."""
+    ids = None
+    if text_ids is not None:
+        ids = (np.asarray(text_ids.ids, dtype=np.int64) if text_ids.ids is not None
+               else con.execute(f"SELECT person_id FROM ({text_ids.sql})").fetchnumpy()["person_id"].astype(np.int64))
+    found = columns.matches(con, text_ids=ids, local=_local_filters(q), workspace=q.workspace,
+                            min_score=q.min_icp_score, headcount=_headcount_range(q), in_list=q.in_list,
+                            not_in_list=q.not_in_list, by_score=q.sort == "icp", offset=offset, size=q.page_size)
+    rows = con.sql(f"""SELECT {', '.join(PAGE_ROW_COLUMNS)} FROM stg_people
+                       WHERE person_id IN ({_id_list(found.page_ids)})""").pl()
+    order = pl.DataFrame({"person_id": found.page_ids, "_at": range(len(found.page_ids))},
+                         schema={"person_id": rows.schema["person_id"], "_at": pl.Int64})
+    rows = order.join(rows, on="person_id", how="inner").sort("_at").drop("_at")
+    scores = found.scores or {}
+    rows = rows.with_columns(pl.Series("icp_score", [scores.get(i) for i in rows["person_id"].to_list()],
+                                       dtype=pl.Int32))
+    return found.total, _with_headcount(con, rows)
 
 
 @dataclass

@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-import polars as pl
 
 from outsignal_pipelines.domain.text_match import person_matches
 from outsignal_pipelines.domain.titles import title_search_variants
@@ -95,10 +94,10 @@ def index_is_current(con) -> bool:
     return bool(row and row[0][0])
 
 
-def text_match_sql(con, needle: str) -> str | pl.DataFrame | None:
+def text_match_sql(con, needle: str) -> str | list[int] | None:
     """Every person whose free text matches `needle` (stripped and lower-cased) exactly as search's scan
     would: a query of person_id on the index, or (when the index only narrows it down to candidates)
-    the matching people's page rows (`rechecked`); None when the index cannot answer it: scan."""
+    the matching people's ids, newest first (`rechecked`); None when the index cannot answer it: scan."""
     if not needle.isascii() or not _RUN.search(needle):
         return None
     variants = title_search_variants(needle)
@@ -130,26 +129,29 @@ PAGE_ROW_COLUMNS = ("person_id", "full_name", "email", "email_status", "job_titl
                     "company_domain", "vertical", "location", "country", "linkedin_url", "enrichment_status")
 
 
-def rechecked(con, candidates_sql: str, needle: str, limit: int = MAX_RECHECKED) -> pl.DataFrame | None:
-    """The page rows (PAGE_ROW_COLUMNS) of the candidates (a query of person_id) whose text really
-    matches `needle`, checked in Python on their lower-cased columns (domain/text_match.py), newest
-    first; None when there are more than `limit` candidates. One read of the candidates' rows serves
-    both the check and the page."""
+# The lower-cased text columns person_matches reads, in its order (DuckDB's lower(), as the scan's).
+LOWERED_TEXT = ("lower(first_name) AS _f, lower(last_name) AS _l, lower(email) AS _e, lower(company_name) AS _c, "
+                "lower(full_name) AS _n, lower(job_title) AS _t")
+LOWERED_COLUMNS = ("_f", "_l", "_e", "_c", "_n", "_t")
+
+
+def rechecked(con, candidates_sql: str, needle: str, limit: int = MAX_RECHECKED) -> list[int] | None:
+    """The ids of the candidates (a query of person_id) whose text really matches `needle`, checked in
+    Python on their lower-cased columns (domain/text_match.py), newest first; None when there are more
+    than `limit` candidates. Only the text columns are read: the page reads its own rows."""
     found = con.execute(f"SELECT person_id FROM ({candidates_sql}) LIMIT {limit + 1}").fetchall()
     if len(found) > limit:
         return None
-    rows = con.sql(
-        f"""SELECT {', '.join(PAGE_ROW_COLUMNS)}, lower(first_name) AS _f, lower(last_name) AS _l,
-                   lower(email) AS _e, lower(company_name) AS _c, lower(full_name) AS _n, lower(job_title) AS _t
-            FROM stg_people WHERE person_id IN ({_literal([r[0] for r in found])}) ORDER BY person_id DESC""").pl()
-    keep = [person_matches(needle, *values) for values in rows.select("_f", "_l", "_e", "_c", "_n", "_t").iter_rows()]
-    return rows.filter(pl.Series(keep, dtype=pl.Boolean)).select(PAGE_ROW_COLUMNS)
+    rows = con.execute(
+        f"""SELECT person_id, {LOWERED_TEXT} FROM stg_people
+            WHERE person_id IN ({_literal([r[0] for r in found])}) ORDER BY person_id DESC""").fetchall()
+    return [r[0] for r in rows if person_matches(needle, *r[1:])]
 
 
 def rechecked_ids(con, candidates_sql: str, needle: str, limit: int = MAX_RECHECKED) -> list[int] | None:
     """The ids of `rechecked`, ascending."""
-    rows = rechecked(con, candidates_sql, needle, limit)
-    return None if rows is None else sorted(rows["person_id"].to_list())
+    ids = rechecked(con, candidates_sql, needle, limit)
+    return None if ids is None else sorted(ids)
 
 
 def ids_query(ids: list[int]) -> str:

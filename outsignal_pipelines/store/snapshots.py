@@ -20,11 +20,12 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -50,6 +51,8 @@ class _Copy:
     retired: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
     memo: Memo = field(default_factory=Memo)   # answers computed from this copy; they go with it
+    kept: dict = field(default_factory=dict)   # structures built from this copy (`kept`); they go with it
+    kept_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def copy_folder(db: Path) -> Path:
@@ -110,7 +113,8 @@ class ReadModel:
         try:
             cursor = copy.con.cursor()
             try:
-                yield cursor, copy.as_of, copy.memo
+                with _reading_copy(cursor, copy):
+                    yield cursor, copy.as_of, copy.memo
             finally:
                 cursor.close()
         finally:
@@ -192,15 +196,20 @@ class ReadModel:
         deadline = time.monotonic() + min(WARM_SECONDS_AT_MOST, max(self._lag, 1.0))
         cursor = fresh.con.cursor()
         try:
-            for key, recipe, asked_at in old.memo.recent(WARM_ENTRIES):
-                if time.monotonic() > deadline or self._local_writes() != writes:
-                    break
-                try:
-                    fresh.memo.get_or_compute(key, recipe, cursor, asked=False, asked_at=asked_at)
-                except Exception:  # noqa: BLE001 - warming is a courtesy; the asker gets the error
-                    continue
+            with _reading_copy(cursor, fresh):
+                self._warm_with(cursor, fresh, old, writes, deadline)
         finally:
             cursor.close()
+
+    def _warm_with(self, cursor: duckdb.DuckDBPyConnection, fresh: _Copy, old: _Copy, writes: int,
+                   deadline: float) -> None:
+        for key, recipe, asked_at in old.memo.recent(WARM_ENTRIES):
+            if time.monotonic() > deadline or self._local_writes() != writes:
+                break
+            try:
+                fresh.memo.get_or_compute(key, recipe, cursor, asked=False, asked_at=asked_at)
+            except Exception:  # noqa: BLE001 - warming is a courtesy; the asker gets the error
+                continue
 
     def _drop(self, copy: _Copy) -> None:
         with copy.lock:
@@ -272,6 +281,37 @@ def read_model_for(db: Path, opener: Callable[[Path, float], duckdb.DuckDBPyConn
         found = _MODELS.get(key)
         if found is None:
             found = _MODELS[key] = ReadModel(Path(key), opener, local_writes)
+        return found
+
+
+_READING: dict[int, _Copy] = {}   # id(connection) → the copy it reads, while it reads it
+_READING_LOCK = threading.Lock()
+
+
+@contextmanager
+def _reading_copy(con: duckdb.DuckDBPyConnection, copy: _Copy) -> Iterator[None]:
+    with _READING_LOCK:
+        _READING[id(con)] = copy
+    try:
+        yield
+    finally:
+        with _READING_LOCK:
+            _READING.pop(id(con), None)
+
+
+def kept(con: duckdb.DuckDBPyConnection, key: Hashable, make: Callable[[], Any]) -> Any | None:
+    """A structure built from the read copy `con` reads (e.g. columns held in memory to answer searches
+    without joins), made once by `make` and kept for as long as that copy serves; None when `con` reads
+    the store itself, whose data may change under the next query. Unlike a memo's answers, a kept
+    structure is never carried over to the next copy: it holds that copy's data."""
+    with _READING_LOCK:
+        copy = _READING.get(id(con))
+    if copy is None:
+        return None
+    with copy.kept_lock:
+        found = copy.kept.get(key)
+        if found is None:
+            found = copy.kept[key] = make()
         return found
 
 
