@@ -249,7 +249,47 @@ def _pg_typo(pg, q) -> tuple[int, list]:
     return total, rows
 
 
-def run(people: int, runs: int, warmup: int, store: Path | None = None) -> dict:
+def _measure(list_id: str, pg, runs: int, warmup: int) -> dict:
+    """p50/p95 of every shape, ours and (with a Postgres connection) Postgres's, interleaved."""
+    from outsignal_pipelines.operations.search import search_people
+
+    results = {}
+    for name, q in shapes(list_id).items():
+        def ours(q=q):
+            page = search_people(q)
+            return page.total, page.rows.height
+
+        def theirs(q=q):
+            if getattr(q, "typo_tolerant", False):
+                total, rows = _pg_typo(pg, q)
+                return total, len(rows)
+            count_sql, count_params, page_sql, page_params = pg_query(q)
+            total = pg.execute(count_sql, count_params).fetchone()[0]
+            rows = pg.execute(page_sql, page_params).fetchall()
+            return total, len(rows)
+
+        sides = (("ours", ours),) if pg is None else (("ours", ours), ("postgres", theirs))
+        totals = {}
+        for _ in range(warmup):
+            for side, fn in sides:
+                totals[side] = fn()[0]
+        times: dict[str, list[float]] = {side: [] for side, _ in sides}
+        for _ in range(runs):   # interleaved, so both sides see the same machine
+            for side, fn in sides:
+                t = time.perf_counter()
+                totals[side] = fn()[0]
+                times[side].append((time.perf_counter() - t) * 1000)
+        row = {"matches_ours": totals["ours"], "matches_postgres": totals.get("postgres")}
+        for side, values in times.items():
+            row[f"{side}_p50_ms"] = round(statistics.median(values), 1)
+            row[f"{side}_p95_ms"] = _percentile(values, 0.95)
+        if pg is not None:
+            row["ratio_p95"] = round(row["ours_p95_ms"] / max(row["postgres_p95_ms"], 0.01), 2)
+        results[name] = row
+    return results
+
+
+def run(people: int, runs: int, warmup: int, store: Path | None = None, ours_only: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
         db = folder / "bench.duckdb"
@@ -262,12 +302,14 @@ def run(people: int, runs: int, warmup: int, store: Path | None = None) -> dict:
         from outsignal_pipelines.operations.demo_data import seed_demo
         from outsignal_pipelines.operations.lists import add_search_results, create_list, resolve_list
         from outsignal_pipelines.operations.scoring import score_list
-        from outsignal_pipelines.operations.search import PeopleQuery, search_people
+        from outsignal_pipelines.operations.search import PeopleQuery
         from outsignal_pipelines.operations.setup import init_store
         from outsignal_pipelines.store import ReadView, connect
 
         # Postgres keeps no answers between statements, so neither do we here: every search of ours is
         # computed, never taken from the read copy's memo (which would answer runs 2..N of a shape).
+        # What stays warm is what Postgres keeps warm too: the data, here the copy's columns in memory
+        # (operations/search_columns.py), built by the first run of a shape that needs them.
         ReadView.remember_with_time = lambda view, key, recipe: (recipe(view.con), view.as_of)
         started = time.perf_counter()
         if store is not None and store.exists():
@@ -286,43 +328,18 @@ def run(people: int, runs: int, warmup: int, store: Path | None = None) -> dict:
         if store is not None and not store.exists():
             shutil.copyfile(db, store)
         people = connect_count()
-        with postgres() as dsn:
-            started = time.perf_counter()
-            load_postgres(dsn, db, folder)
-            pg_load_seconds = time.perf_counter() - started
-            results = {}
-            with psycopg.connect(dsn, autocommit=True) as pg:
-                for name, q in shapes(list_id).items():
-                    def ours(q=q):
-                        page = search_people(q)
-                        return page.total, page.rows.height
-
-                    def theirs(q=q):
-                        if getattr(q, "typo_tolerant", False):
-                            total, rows = _pg_typo(pg, q)
-                            return total, len(rows)
-                        count_sql, count_params, page_sql, page_params = pg_query(q)
-                        total = pg.execute(count_sql, count_params).fetchone()[0]
-                        rows = pg.execute(page_sql, page_params).fetchall()
-                        return total, len(rows)
-
-                    for _ in range(warmup):
-                        ours_total, _ = ours()
-                        pg_total, _ = theirs()
-                    times: dict[str, list[float]] = {"ours": [], "postgres": []}
-                    for _ in range(runs):   # interleaved, so both sides see the same machine
-                        for side, fn in (("ours", ours), ("postgres", theirs)):
-                            t = time.perf_counter()
-                            fn()
-                            times[side].append((time.perf_counter() - t) * 1000)
-                    row = {"matches_ours": ours_total, "matches_postgres": pg_total}
-                    for side, values in times.items():
-                        row[f"{side}_p50_ms"] = round(statistics.median(values), 1)
-                        row[f"{side}_p95_ms"] = _percentile(values, 0.95)
-                    row["ratio_p95"] = round(row["ours_p95_ms"] / max(row["postgres_p95_ms"], 0.01), 2)
-                    results[name] = row
+        pg_load_seconds = None
+        if ours_only:
+            results = _measure(list_id, None, runs, warmup)
+        else:
+            with postgres() as dsn:
+                started = time.perf_counter()
+                load_postgres(dsn, db, folder)
+                pg_load_seconds = round(time.perf_counter() - started, 1)
+                with psycopg.connect(dsn, autocommit=True) as pg:
+                    results = _measure(list_id, pg, runs, warmup)
     return {"people": people, "runs": runs, "load_average": os.getloadavg()[0],
-            "seed_seconds": round(seed_seconds, 1), "postgres_load_seconds": round(pg_load_seconds, 1),
+            "seed_seconds": round(seed_seconds, 1), "postgres_load_seconds": pg_load_seconds,
             "searches": results}
 
 
@@ -339,6 +356,9 @@ def _table(report: dict) -> str:
     out.write("| search | matches (ours / pg) | ours p50 / p95 | Postgres p50 / p95 | ours ÷ Postgres (p95) |\n")
     out.write("|---|---|---|---|---|\n")
     for name, r in report["searches"].items():
+        if r["matches_postgres"] is None:   # --ours-only
+            out.write(f"| {name} | {r['matches_ours']:,} / – | {r['ours_p50_ms']} / {r['ours_p95_ms']} | – | – |\n")
+            continue
         out.write(f"| {name} | {r['matches_ours']:,} / {r['matches_postgres']:,} | {r['ours_p50_ms']} / "
                   f"{r['ours_p95_ms']} | {r['postgres_p50_ms']} / {r['postgres_p95_ms']} | {r['ratio_p95']} |\n")
     return out.getvalue()
@@ -350,11 +370,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--store", type=Path, help="reuse this seeded store (seeded and saved there if missing)")
+    parser.add_argument("--ours-only", action="store_true", help="no Postgres: our side alone (e.g. at 5M)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    if not (PG_BIN / "initdb").exists():
+    if not args.ours_only and not (PG_BIN / "initdb").exists():
         sys.exit(f"PostgreSQL 15 is not installed ({PG_BIN}); apt-get install -y postgresql-15")
-    report = run(args.people, args.runs, args.warmup, args.store)
+    report = run(args.people, args.runs, args.warmup, args.store, args.ours_only)
     print(json.dumps(report) if args.json else _table(report))
 
 

@@ -312,8 +312,8 @@ def _with_headcount(con, rows: pl.DataFrame) -> pl.DataFrame:
     """The page's rows with their companies' headcount, looked up by domain for these rows only (a join
     in SQL scanned every company: ~30 ms on 200k people)."""
     domains = [d for d in rows["company_domain"].unique().to_list() if d is not None]
-    heads = con.sql("SELECT domain AS company_domain, headcount FROM companies WHERE domain IN "
-                    "(SELECT unnest(?::VARCHAR[]))", params=[domains]).pl()
+    heads = con.sql("SELECT domain AS company_domain, headcount FROM companies WHERE domain = ANY(?::VARCHAR[])",
+                    params=[domains]).pl()
     out = rows.join(heads, on="company_domain", how="left", maintain_order="left")
     return out.select(_RESULT_ROW)
 
@@ -359,7 +359,10 @@ def _search(con, q: PeopleQuery) -> tuple[int, pl.DataFrame]:
             return len(text_ids.ids), _rows_by_id(con, text_ids.ids[offset:offset + q.page_size])
         found = con.execute(f"""SELECT person_id, count(*) OVER () FROM ({text_ids.sql})
                                 ORDER BY person_id DESC {limit}""").fetchall()
-        total = found[0][1] if found else con.execute(f"SELECT count(*) FROM ({text_ids.sql})").fetchall()[0][0]
+        if found:
+            total = found[0][1]
+        else:   # nothing on this page: nothing at all, or a page past the end
+            total = 0 if offset == 0 else con.execute(f"SELECT count(*) FROM ({text_ids.sql})").fetchall()[0][0]
         return total, _rows_by_id(con, [r[0] for r in found])
     if q.sort in ("newest", "icp") and (not q.text or not q.text.strip() or text_ids is not None):
         columns = search_columns.for_copy(con)
