@@ -102,3 +102,12 @@ def test_the_copy_keeps_its_columns_and_the_next_copy_sees_a_change(app_server, 
     after = from_copy(q)
     assert after[0] == before[0] + 1
     assert after == live(q)
+
+
+def test_an_empty_store_answers_every_filter_with_nothing(store, monkeypatch):
+    monkeypatch.setenv("OUTSIGNAL_SEARCH_LAG_SECONDS", "1")
+    for q in (PeopleQuery(workspace="rise", sort="icp"), PeopleQuery(headcount_min=5, title_contains="cto"),
+              PeopleQuery(location="london", page=3)):
+        page = search_people(q)
+        assert page.total == 0 and page.rows.is_empty() and page.as_of is not None
+        assert list(page.rows.columns) == [*search.RESULT_COLUMNS, "icp_score"]
