@@ -103,3 +103,26 @@ def test_a_search_between_two_refreshes_serves_the_warm_copy_instead_of_copying_
         assert len(model.builds) == 2
     finally:
         model.close()
+
+
+def test_a_kept_structure_lives_with_its_copy_and_never_with_the_live_store(lagged: Path, monkeypatch):
+    from outsignal_pipelines.store import kept, read_view
+
+    made: list[int] = []
+
+    def make() -> dict:
+        made.append(1)
+        return {"copy": len(made)}
+
+    with read_view() as view:
+        first = kept(view.con, "structure", make)
+    with read_view() as view:
+        assert kept(view.con, "structure", make) is first   # the same copy: built once
+    with transaction() as con:   # this process's own write: the next read is a new copy
+        con.execute("INSERT INTO t VALUES ('admin', 1)")
+    with read_view() as view:
+        assert kept(view.con, "structure", make) == {"copy": 2}
+    monkeypatch.setenv("OUTSIGNAL_SEARCH_LAG_SECONDS", "0")
+    with read_view() as view:   # the store itself may change under the next query: nothing is kept
+        assert view.as_of is None and kept(view.con, "structure", make) is None
+    assert len(made) == 2
