@@ -303,6 +303,14 @@ def _id_list(ids: list[int]) -> str:
 
 def _rows_by_id(con, ids: list[int]) -> pl.DataFrame:
     """The page's rows for these ids (newest first), with their companies' headcount; no workspace score."""
+    if not ids:   # an empty page has the same columns on every copy: asked once per copy
+        empty = kept(con, "empty_page", lambda: _read_rows(con, []))
+        if empty is not None:
+            return empty.clear()
+    return _read_rows(con, ids)
+
+
+def _read_rows(con, ids: list[int]) -> pl.DataFrame:
     rows = con.sql(f"""SELECT {', '.join(PAGE_ROW_COLUMNS)} FROM stg_people
                        WHERE person_id IN ({_id_list(ids)}) ORDER BY person_id DESC""").pl()
     return _with_headcount(con, rows.with_columns(pl.lit(None, dtype=pl.Int32).alias("icp_score")))
