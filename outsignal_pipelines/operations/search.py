@@ -163,15 +163,15 @@ def _local_filters(q: PeopleQuery) -> list[LocalFilter]:
     """The conditions on people's own columns (no other table), as SQL over stg_people aliased p."""
     found: list[LocalFilter] = []
     if q.verticals:
-        found.append(LocalFilter("list_contains(?, p.vertical)", (list(q.verticals),)))
+        found.append(LocalFilter("list_contains(?, p.vertical)", (list(q.verticals),), "vertical"))
     if q.seniorities:
-        found.append(LocalFilter("list_contains(?, p.seniority)", (list(q.seniorities),)))
+        found.append(LocalFilter("list_contains(?, p.seniority)", (list(q.seniorities),), "seniority"))
     if q.enrichment_status:
-        found.append(LocalFilter("p.enrichment_status = ?", (q.enrichment_status,)))
+        found.append(LocalFilter("p.enrichment_status = ?", (q.enrichment_status,), "enrichment_status"))
     if q.email_status:
-        found.append(LocalFilter("p.email_status = ?", (q.email_status,)))
+        found.append(LocalFilter("p.email_status = ?", (q.email_status,), "email_status"))
     if q.has_verified_email is not None:
-        found.append(LocalFilter("p.has_verified_email = ?", (q.has_verified_email,)))
+        found.append(LocalFilter("p.has_verified_email = ?", (q.has_verified_email,), "has_verified_email"))
     if q.location and q.location.strip():
         found.append(LocalFilter("contains(lower(coalesce(p.location, '')), ?)", (q.location.strip().lower(),),
                                  "location"))
@@ -302,12 +302,16 @@ def _id_list(ids: list[int]) -> str:
 
 
 def _rows_by_id(con, ids: list[int]) -> pl.DataFrame:
-    """The page's rows for these ids (newest first), with their companies' headcount; no workspace score."""
-    if not ids:   # an empty page has the same columns on every copy: asked once per copy
-        empty = kept(con, "empty_page", lambda: _read_rows(con, []))
-        if empty is not None:
-            return empty.clear()
-    return _read_rows(con, ids)
+    """The page's rows for these ids (newest first), with their companies' headcount; no workspace score.
+    On the app server's copy, rows read before are taken from the copy's RowCache."""
+    empty = kept(con, "empty_page", lambda: _read_rows(con, []))   # the page's columns, once per copy
+    if empty is None:
+        return _read_rows(con, ids)
+    if not ids:
+        return empty.clear()
+    cache = kept(con, "page_rows", search_columns.RowCache)
+    found = cache.rows(ids, lambda missing: _read_rows(con, missing).rows())
+    return pl.DataFrame([found[i] for i in sorted(found, reverse=True)], schema=empty.schema, orient="row")
 
 
 def _read_rows(con, ids: list[int]) -> pl.DataFrame:
@@ -412,15 +416,13 @@ def _from_columns(con, columns: search_columns.SearchColumns, q: PeopleQuery, te
     found = columns.matches(con, text_ids=ids, local=_local_filters(q), workspace=q.workspace,
                             min_score=q.min_icp_score, headcount=_headcount_range(q), in_list=q.in_list,
                             not_in_list=q.not_in_list, by_score=q.sort == "icp", offset=offset, size=q.page_size)
-    rows = con.sql(f"""SELECT {', '.join(PAGE_ROW_COLUMNS)} FROM stg_people
-                       WHERE person_id IN ({_id_list(found.page_ids)})""").pl()
+    rows = _rows_by_id(con, found.page_ids)
     order = pl.DataFrame({"person_id": found.page_ids, "_at": range(len(found.page_ids))},
                          schema={"person_id": rows.schema["person_id"], "_at": pl.Int64})
     rows = order.join(rows, on="person_id", how="inner").sort("_at").drop("_at")
     scores = found.scores or {}
-    rows = rows.with_columns(pl.Series("icp_score", [scores.get(i) for i in rows["person_id"].to_list()],
-                                       dtype=pl.Int32))
-    return found.total, _with_headcount(con, rows)
+    return found.total, rows.with_columns(pl.Series("icp_score", [scores.get(i) for i in rows["person_id"].to_list()],
+                                                    dtype=pl.Int32))
 
 
 @dataclass

@@ -4,11 +4,15 @@ On a million people DuckDB answers "in this workspace", "scored 70 or more here"
 "headcount between" with hash joins of hundreds of thousands of rows (80–300 ms each, measured), and a
 page deep into the results, or sorted by score, orders every match first. The app server's read copy
 never changes once made, so for each copy it keeps, indexed by person id, one flag per person for each
-workspace and list asked about, each workspace's scores and each person's company headcount (numpy
-arrays built on first use from one query each; store.kept drops them with the copy). A search then
-asks DuckDB only what people's own columns say, in one scan without a join (none when no such filter is
-set), and combines the rest in memory. Titles and locations are matched on their distinct values
-first: a few thousand values, not a million rows.
+workspace and list asked about, each workspace's scores, each person's company headcount, and codes
+for the columns people filter on (vertical, seniority, statuses, location, title): numpy arrays built
+on first use from one query each, dropped with the copy (store.kept). A filter on a coded column is
+decided on the column's distinct values (a few thousand, not a million rows) and looked up by code;
+other filters (a company name) are one scan of people without a join. The rest is combined in memory.
+
+Reading the page's rows is the other cost: rows scattered over a million people decode a block of
+every column for each row group they touch (~30 ms for 50 rows, however few), so rows read once are
+kept decoded per copy (RowCache), as PostgreSQL keeps them in its buffers.
 
 Only the app server's copy has these; elsewhere search runs its SQL. Both give the same answers
 (tests/operations/test_search_columns.py compares them on every filter and sort).
@@ -17,6 +21,7 @@ Only the app server's copy has these; elsewhere search runs its SQL. Both give t
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +30,12 @@ import numpy as np
 
 from outsignal_pipelines.store import kept
 
+ROWS_KEPT = 20_000            # people's decoded rows kept per copy (RowCache), least recently used out first
 DISTINCT_AT_MOST = 200_000    # a column with more distinct values is filtered row by row
-LIST_LITERAL_AT_MOST = 256    # matched values passed as a list; more go through a semi-join
+# The columns of stg_people kept as codes (their SQL type): filters on them are decided on the distinct
+# values, then looked up per person in memory.
+CODED = {"vertical": "VARCHAR", "seniority": "VARCHAR", "email_status": "VARCHAR", "enrichment_status": "VARCHAR",
+         "has_verified_email": "BOOLEAN", "location": "VARCHAR", "job_title": "VARCHAR"}
 
 
 @dataclass(frozen=True)
@@ -110,15 +119,25 @@ class SearchColumns:
             return self._values(con, found["id"], found["headcount"])
         return self._part("headcount", build)
 
-    def distinct(self, con, column: str) -> list | None:
-        """The column's distinct values, or None when there are too many to be worth it."""
-        if column not in ("job_title", "location"):
-            raise ValueError(f"no distinct values kept for {column!r}")
-        def build() -> list | None:
-            rows = con.execute(f"SELECT DISTINCT {column} FROM people WHERE {column} IS NOT NULL "
-                               f"LIMIT {DISTINCT_AT_MOST + 1}").fetchall()
-            return None if len(rows) > DISTINCT_AT_MOST else [r[0] for r in rows]
-        return self._part(("distinct", column), build)
+    def coded(self, con, column: str) -> tuple[list, np.ndarray] | None:
+        """The column's distinct values and, by person id, the position of each person's value among
+        them (-1: none); None when it has too many distinct values to be worth it."""
+        kind = CODED.get(column)
+        if kind is None:
+            raise ValueError(f"no codes kept for {column!r}")
+
+        def build() -> tuple[list, np.ndarray] | None:
+            values = [r[0] for r in con.execute(
+                f"SELECT DISTINCT {column} FROM stg_people WHERE {column} IS NOT NULL LIMIT {DISTINCT_AT_MOST + 1}"
+            ).fetchall()]
+            if len(values) > DISTINCT_AT_MOST:
+                return None
+            found = con.execute(
+                f"""SELECT p.person_id, d.code FROM stg_people p
+                    JOIN (SELECT unnest(?::{kind}[]) AS v, generate_subscripts(?::{kind}[], 1) - 1 AS code) d
+                      ON d.v = p.{column}""", [values, values]).fetchnumpy()
+            return values, self._values(con, found["person_id"], found["code"])
+        return self._part(("coded", column), build)
 
     def _values(self, con, ids: np.ndarray, values: np.ndarray) -> np.ndarray:
         top = len(self.people(con))
@@ -133,20 +152,25 @@ class SearchColumns:
         return mask
 
     # -- answering ---------------------------------------------------------------------------------
-    def local_clause(self, con, f: LocalFilter) -> tuple[str, list]:
-        """The filter as SQL over people; on a column with few distinct values, decided on those values
-        once per copy and turned into a lookup of the values that match."""
-        values = self.distinct(con, f.column) if f.column else None
-        if values is None:
-            return f.sql, list(f.params)
-        matched = self._part(("matched", f.column, f.sql, f.params), lambda: [r[0] for r in con.execute(
-            f"SELECT p.{f.column} FROM (SELECT unnest(?::VARCHAR[]) AS {f.column}) p WHERE {f.sql}",
-            [values, *f.params]).fetchall()])
-        if not matched:
-            return "FALSE", []
-        if len(matched) <= LIST_LITERAL_AT_MOST:
-            return f"list_contains(?, p.{f.column})", [matched]
-        return f"p.{f.column} IN (SELECT unnest(?::VARCHAR[]))", [matched]
+    def local_mask(self, con, f: LocalFilter) -> np.ndarray | None:
+        """The people the filter keeps, decided on the column's distinct values once per copy and looked
+        up by code; None when the filter is not on a coded column (SQL decides it)."""
+        coded = self.coded(con, f.column) if f.column in CODED else None
+        if coded is None:
+            return None
+        values, codes = coded
+        kind = CODED[f.column]
+
+        def decide() -> np.ndarray:
+            matched = [r[0] for r in con.execute(
+                f"""SELECT p.code FROM (SELECT unnest(?::{kind}[]) AS {f.column},
+                                               generate_subscripts(?::{kind}[], 1) - 1 AS code) p
+                    WHERE {f.sql}""", [values, values, *f.params]).fetchall()]
+            return np.asarray(matched, dtype=np.int32)
+        matched = self._part(("matched", f.column, f.sql, repr(f.params)), decide)
+        keeps = np.zeros(len(values) + 1, dtype=bool)   # by code; the last one stands for -1 (no value)
+        keeps[matched] = True
+        return keeps[codes]
 
     def matches(self, con, *, text_ids: np.ndarray | None, local: list[LocalFilter], workspace: str | None,
                 min_score: int | None, headcount: tuple[int, int] | None, in_list: str | None,
@@ -154,12 +178,15 @@ class SearchColumns:
         mask = self.people(con).copy()
         if text_ids is not None:
             mask &= self._mask(con, text_ids)
-        if local:
-            clauses, params = [], []
-            for f in local:
-                sql, p = self.local_clause(con, f)
-                clauses.append(sql)
-                params += p
+        clauses, params = [], []
+        for f in local:
+            kept_mask = self.local_mask(con, f)
+            if kept_mask is not None:
+                mask &= kept_mask
+            else:
+                clauses.append(f.sql)
+                params += list(f.params)
+        if clauses:
             mask &= self._mask(con, _ids(con, "SELECT p.person_id FROM stg_people p WHERE " + " AND ".join(clauses),
                                           params))
         if workspace:
@@ -188,3 +215,34 @@ class SearchColumns:
 def _ids(con, sql: str, params: list) -> np.ndarray:
     found = con.execute(sql, params).fetchnumpy()
     return np.asarray(next(iter(found.values())), dtype=np.int64)
+
+
+class RowCache:
+    """People's rows read from one read copy, kept decoded by id (at most ROWS_KEPT, least recently used
+    out first). Reading a page of rows scattered over a million people decodes a block of every column
+    for each row group it touches: ~30 ms for 50 rows, measured, however few. Ten admins paging the same
+    lists and searches read the same rows again; PostgreSQL keeps such rows in its buffers."""
+
+    def __init__(self, capacity: int = ROWS_KEPT) -> None:
+        self._rows: OrderedDict[int, tuple] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+
+    def rows(self, ids: list[int], read: Callable[[list[int]], list[tuple]]) -> dict[int, tuple]:
+        """The rows of these ids (first value: the id) that exist, reading only those not kept."""
+        found: dict[int, tuple] = {}
+        with self._lock:
+            for i in ids:
+                row = self._rows.get(i)
+                if row is not None:
+                    self._rows.move_to_end(i)
+                    found[i] = row
+        missing = [i for i in ids if i not in found]
+        if missing:
+            fresh = {row[0]: row for row in read(missing)}
+            found.update(fresh)
+            with self._lock:
+                self._rows.update(fresh)
+                while len(self._rows) > self._capacity:
+                    self._rows.popitem(last=False)
+        return found

@@ -26,6 +26,8 @@ from collections.abc import Sequence
 
 from outsignal_pipelines.domain.text_match import person_matches
 from outsignal_pipelines.domain.titles import title_search_variants
+from outsignal_pipelines.operations.search_columns import RowCache
+from outsignal_pipelines.store import kept
 
 _TOP = "\U0010ffff"   # above every character: [word, word + _TOP) holds exactly the words starting with `word`
 _RUN = re.compile(r"[a-z0-9]+")
@@ -142,10 +144,15 @@ def rechecked(con, candidates_sql: str, needle: str, limit: int = MAX_RECHECKED)
     found = con.execute(f"SELECT person_id FROM ({candidates_sql}) LIMIT {limit + 1}").fetchall()
     if len(found) > limit:
         return None
-    rows = con.execute(
-        f"""SELECT person_id, {LOWERED_TEXT} FROM stg_people
-            WHERE person_id IN ({_literal([r[0] for r in found])}) ORDER BY person_id DESC""").fetchall()
-    return [r[0] for r in rows if person_matches(needle, *r[1:])]
+    ids = [r[0] for r in found]
+
+    def read(missing: list[int]) -> list[tuple]:
+        return con.execute(f"SELECT person_id, {LOWERED_TEXT} FROM stg_people "
+                           f"WHERE person_id IN ({_literal(missing)})").fetchall()
+
+    cache = kept(con, "lowered_text", RowCache)   # on the app server's copy: rows read before are kept
+    rows = cache.rows(ids, read) if cache is not None else {r[0]: r for r in read(ids)}
+    return [i for i in sorted(rows, reverse=True) if person_matches(needle, *rows[i][1:])]
 
 
 def rechecked_ids(con, candidates_sql: str, needle: str, limit: int = MAX_RECHECKED) -> list[int] | None:

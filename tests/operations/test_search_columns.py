@@ -111,3 +111,19 @@ def test_an_empty_store_answers_every_filter_with_nothing(store, monkeypatch):
         page = search_people(q)
         assert page.total == 0 and page.rows.is_empty() and page.as_of is not None
         assert list(page.rows.columns) == [*search.RESULT_COLUMNS, "icp_score"]
+
+
+def test_the_row_cache_reads_only_rows_it_does_not_hold_and_stays_bounded():
+    reads: list[list[int]] = []
+
+    def read(ids: list[int]) -> list[tuple]:
+        reads.append(ids)
+        return [(i, f"row {i}") for i in ids if i != 99]   # 99 is nobody
+
+    cache = search_columns.RowCache(capacity=3)
+    assert cache.rows([1, 2, 99], read) == {1: (1, "row 1"), 2: (2, "row 2")}
+    assert cache.rows([2, 1, 3], read) == {1: (1, "row 1"), 2: (2, "row 2"), 3: (3, "row 3")}
+    assert reads == [[1, 2, 99], [3]]
+    cache.rows([4], read)               # over capacity: the least recently used (2) goes
+    cache.rows([2, 4], read)
+    assert reads[-1] == [2]
