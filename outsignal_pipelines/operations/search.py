@@ -379,7 +379,11 @@ def _search(con, q: PeopleQuery) -> tuple[int, pl.DataFrame]:
     if q.sort in ("newest", "icp") and (not q.text or not q.text.strip() or text_ids is not None):
         columns = search_columns.for_copy(con)
         if columns is not None:
-            return _from_columns(con, columns, q, text_ids, offset)
+            try:
+                return _from_columns(con, columns, q, text_ids, offset)
+            except search_columns.NotKept:
+                pass   # the store has moved on from this copy: its SQL, as on the live store
+
     where, params = _where(q, text_ids)
     score_join = "LEFT JOIN icp_scores s ON s.person_id = p.person_id AND s.workspace_slug = ?" if q.workspace else ""
     score_expr = "s.score" if q.workspace else "NULL::INTEGER"

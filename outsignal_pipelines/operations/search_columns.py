@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from outsignal_pipelines.store import kept
+from outsignal_pipelines.store import copy_is_current, kept
 
 ROWS_KEPT = 20_000            # people's decoded rows kept per copy (RowCache), least recently used out first
 DISTINCT_AT_MOST = 200_000    # a column with more distinct values is filtered row by row
@@ -60,17 +60,25 @@ def for_copy(con) -> SearchColumns | None:
     return kept(con, "search_columns", SearchColumns)
 
 
+class NotKept(Exception):
+    """A part the copy has not built, and will not: the store changed since the copy was made."""
+
+
 class SearchColumns:
     def __init__(self) -> None:
         self._parts: dict[Hashable, Any] = {}
         self._building: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def _part(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        """Built once per copy, by one thread; the others wait for it."""
+    def _part(self, con, key: Hashable, build: Callable[[], Any]) -> Any:
+        """Built once per copy, by one thread; the others wait for it. Never on a copy the store has
+        moved on from (NotKept: search runs its SQL), so a pipeline's writes never make the app server
+        build columns every few seconds for copies about to be replaced."""
         with self._lock:
             if key in self._parts:
                 return self._parts[key]
+            if not copy_is_current(con):
+                raise NotKept(key)
             building = self._building.setdefault(key, threading.Lock())
         with building:
             with self._lock:
@@ -89,12 +97,12 @@ class SearchColumns:
             alive = np.zeros(int(ids.max()) + 1 if ids.size else 1, dtype=bool)
             alive[ids] = True
             return alive
-        return self._part("people", build)
+        return self._part(con, "people", build)
 
     def _flags(self, con, key: Hashable, sql: str, params: list) -> np.ndarray:
         def build() -> np.ndarray:
             return self._mask(con, _ids(con, sql, params))
-        return self._part(key, build)
+        return self._part(con, key, build)
 
     def workspace(self, con, slug: str) -> np.ndarray:
         return self._flags(con, ("workspace", slug),
@@ -109,7 +117,7 @@ class SearchColumns:
         def build() -> np.ndarray:
             found = con.execute("SELECT person_id, score FROM icp_scores WHERE workspace_slug = ?", [slug]).fetchnumpy()
             return self._values(con, found["person_id"], found["score"])
-        return self._part(("scores", slug), build)
+        return self._part(con, ("scores", slug), build)
 
     def headcount(self, con) -> np.ndarray:
         """Each person's company headcount, -1 for none (no domain, unknown company, no headcount)."""
@@ -117,7 +125,7 @@ class SearchColumns:
             found = con.execute("""SELECT p.id, c.headcount FROM people p JOIN companies c ON c.domain = p.company_domain
                                    WHERE c.headcount IS NOT NULL""").fetchnumpy()
             return self._values(con, found["id"], found["headcount"])
-        return self._part("headcount", build)
+        return self._part(con, "headcount", build)
 
     def coded(self, con, column: str) -> tuple[list, np.ndarray] | None:
         """The column's distinct values and, by person id, the position of each person's value among
@@ -137,7 +145,7 @@ class SearchColumns:
                     JOIN (SELECT unnest(?::{kind}[]) AS v, generate_subscripts(?::{kind}[], 1) - 1 AS code) d
                       ON d.v = p.{column}""", [values, values]).fetchnumpy()
             return values, self._values(con, found["person_id"], found["code"])
-        return self._part(("coded", column), build)
+        return self._part(con, ("coded", column), build)
 
     def _values(self, con, ids: np.ndarray, values: np.ndarray) -> np.ndarray:
         top = len(self.people(con))
@@ -167,7 +175,7 @@ class SearchColumns:
                                                generate_subscripts(?::{kind}[], 1) - 1 AS code) p
                     WHERE {f.sql}""", [values, values, *f.params]).fetchall()]
             return np.asarray(matched, dtype=np.int32)
-        matched = self._part(("matched", f.column, f.sql, repr(f.params)), decide)
+        matched = self._part(con, ("matched", f.column, f.sql, repr(f.params)), decide)
         keeps = np.zeros(len(values) + 1, dtype=bool)   # by code; the last one stands for -1 (no value)
         keeps[matched] = True
         return keeps[codes]

@@ -5,6 +5,6 @@ from outsignal_pipelines.store.connection import (
     using,
 )
 from outsignal_pipelines.store.migrations import ensure_schema, schema_version
-from outsignal_pipelines.store.snapshots import kept
+from outsignal_pipelines.store.snapshots import copy_is_current, kept
 
-__all__ = ["ReadView", "StoreLockedError", "connect", "read_connect", "read_view", "current_path", "expect_changes", "using", "transaction", "query_df", "ensure_schema", "schema_version", "kept"]
+__all__ = ["ReadView", "StoreLockedError", "connect", "read_connect", "read_view", "current_path", "expect_changes", "using", "transaction", "query_df", "ensure_schema", "schema_version", "kept", "copy_is_current"]

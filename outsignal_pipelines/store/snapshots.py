@@ -113,7 +113,7 @@ class ReadModel:
         try:
             cursor = copy.con.cursor()
             try:
-                with _reading_copy(cursor, copy):
+                with _reading_copy(cursor, copy, self):
                     yield cursor, copy.as_of, copy.memo
             finally:
                 cursor.close()
@@ -196,7 +196,7 @@ class ReadModel:
         deadline = time.monotonic() + min(WARM_SECONDS_AT_MOST, max(self._lag, 1.0))
         cursor = fresh.con.cursor()
         try:
-            with _reading_copy(cursor, fresh):
+            with _reading_copy(cursor, fresh, self):
                 self._warm_with(cursor, fresh, old, writes, deadline)
         finally:
             cursor.close()
@@ -284,14 +284,14 @@ def read_model_for(db: Path, opener: Callable[[Path, float], duckdb.DuckDBPyConn
         return found
 
 
-_READING: dict[int, _Copy] = {}   # id(connection) → the copy it reads, while it reads it
+_READING: dict[int, tuple[_Copy, ReadModel]] = {}   # id(connection) → the copy it reads, while it reads it
 _READING_LOCK = threading.Lock()
 
 
 @contextmanager
-def _reading_copy(con: duckdb.DuckDBPyConnection, copy: _Copy) -> Iterator[None]:
+def _reading_copy(con: duckdb.DuckDBPyConnection, copy: _Copy, model: ReadModel) -> Iterator[None]:
     with _READING_LOCK:
-        _READING[id(con)] = copy
+        _READING[id(con)] = (copy, model)
     try:
         yield
     finally:
@@ -305,14 +305,27 @@ def kept(con: duckdb.DuckDBPyConnection, key: Hashable, make: Callable[[], Any])
     the store itself, whose data may change under the next query. Unlike a memo's answers, a kept
     structure is never carried over to the next copy: it holds that copy's data."""
     with _READING_LOCK:
-        copy = _READING.get(id(con))
-    if copy is None:
+        found = _READING.get(id(con))
+    if found is None:
         return None
+    copy = found[0]
     with copy.kept_lock:
         found = copy.kept.get(key)
         if found is None:
             found = copy.kept[key] = make()
         return found
+
+
+def copy_is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store is still as the copy `con` reads saw it (nobody has committed since): worth
+    building something on it that takes a while. While a pipeline writes, each copy is replaced within
+    seconds, and work spent on one is lost with it. False for the live store."""
+    with _READING_LOCK:
+        found = _READING.get(id(con))
+    if found is None:
+        return False
+    copy, model = found
+    return _signature(model.db) == copy.signature and model._local_writes() == copy.local_writes
 
 
 @atexit.register

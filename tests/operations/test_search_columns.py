@@ -127,3 +127,28 @@ def test_the_row_cache_reads_only_rows_it_does_not_hold_and_stays_bounded():
     cache.rows([4], read)               # over capacity: the least recently used (2) goes
     cache.rows([2, 4], read)
     assert reads[-1] == [2]
+
+
+def _touch(db: str) -> None:   # another process: a pipeline's commit
+    import os
+
+    os.environ["OUTSIGNAL_DB"] = db
+    with transaction() as con:
+        con.execute("UPDATE people SET updated_at = now() WHERE id = (SELECT min(id) FROM people)")
+
+
+def test_a_copy_the_store_has_moved_on_from_builds_nothing_and_answers_by_sql(app_server, db_path, monkeypatch):
+    import multiprocessing as mp
+
+    monkeypatch.setenv("OUTSIGNAL_SEARCH_LAG_SECONDS", "30")   # the copy serves on after the commit
+    search_people(PeopleQuery(text="a"))                      # the copy is made
+    writer = mp.get_context("spawn").Process(target=_touch, args=(str(db_path),))
+    writer.start()
+    writer.join(60)
+    assert writer.exitcode == 0
+    q = PeopleQuery(workspace="myacq", seniorities=["VP"], sort="icp")
+    assert from_copy(q) == live(q)
+    with read_view() as view:
+        columns = search_columns.for_copy(view.con)
+        assert columns is not None and not any(key[0] in ("workspace", "coded") for key in columns._parts
+                                               if isinstance(key, tuple))
