@@ -37,10 +37,12 @@ STAGED_SCHEMA: dict[str, Any] = {
     "unmapped_title": pl.String,
 }
 MEMORY_LIMIT = "128MB"
-# While an import applies its plan, the store's DuckDB works within this much memory (spilling beyond
-# where it can; its indexes cannot spill, so a store of millions of people needs most of this), and
-# the store's own limit comes back after.
-APPLY_MEMORY_LIMIT = "240MB"
+# While an import applies its plan and commits, the store's DuckDB works within the first of these
+# (spilling beyond it where it can), and the store's own limit comes back after. The indexes of the new
+# rows cannot spill: ~220 bytes per new person with a list, so a file of a million new people needs
+# ~250 MB. An apply that runs out of memory is rolled back and run again under the next limit; None is
+# the store's own.
+APPLY_MEMORY_LIMITS: tuple[str | None, ...] = ("128MB", "256MB", "512MB", None)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -283,14 +285,14 @@ class Staging:
 
 
 class StoreMemoryLimit:
-    """The store's DuckDB memory limit lowered while a plan is applied, then restored. DuckDB settings
-    are not transactional, and an aborted transaction refuses SET, so a failed apply restores the
-    limit on a fresh connection after the rollback (`restore_after`)."""
+    """The store's DuckDB memory limit lowered while a plan is applied and committed, then restored.
+    DuckDB settings are not transactional, and an aborted transaction refuses SET, so the limit comes
+    back on a fresh connection after the commit or the rollback (`restore_after`)."""
 
     def __init__(self) -> None:
         self.before: str | None = None
 
-    def lower(self, con: duckdb.DuckDBPyConnection, limit: str = APPLY_MEMORY_LIMIT) -> None:
+    def lower(self, con: duckdb.DuckDBPyConnection, limit: str) -> None:
         self.before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
         con.execute(f"SET memory_limit = '{limit}'")
 
@@ -303,6 +305,16 @@ class StoreMemoryLimit:
         if self.before is not None:
             with connect() as con:
                 self.restore(con)
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether DuckDB gave up for want of memory: in a statement, or in the commit (which it reports
+    as a failed commit; the transaction is rolled back either way)."""
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.TransactionException) and any(
+        words in text for words in ("failed to allocate", "could not allocate", "failed to pin", "out of memory"))
 
 
 @contextmanager

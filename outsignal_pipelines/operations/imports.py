@@ -25,7 +25,7 @@ from outsignal_pipelines.domain.titles import normalise_title
 from outsignal_pipelines.domain.untrusted_text import spreadsheet_row
 from outsignal_pipelines.operations import OperationError, import_staging
 from outsignal_pipelines.operations.lists import add_members_from, ensure_list
-from outsignal_pipelines.operations.search_index import refresh_search_index
+from outsignal_pipelines.operations.search_index import refresh_search_index_from
 from outsignal_pipelines.operations.workspaces import get_workspace
 from outsignal_pipelines.store import connect, transaction
 
@@ -480,12 +480,20 @@ class _Rejects:
         self.count += 1
 
     def finish(self) -> str | None:
-        if self._handle is None:
+        """Moves the rejects file to rejects/ (inside the store's transaction); None when no row was rejected."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        if self._writer is None:
             return None
-        self._handle.close()
-        self._handle = None
         self.partial.replace(self.path)
         return str(self.path)
+
+    def unfinish(self) -> None:
+        """The store's transaction failed: the rejects file goes back to the staging folder, so a retry
+        can move it again and a failed import leaves none behind."""
+        if self._writer is not None and self.path.exists():
+            self.path.replace(self.partial)
 
     def discard(self) -> None:
         if self._handle is not None:
@@ -618,14 +626,18 @@ def _apply(con, plan: dict[str, str], workspace: str, list_name: str | None, sou
     matched_count = con.execute(f"SELECT count(*) FROM read_parquet('{plan['matched']}')").fetchone()[0]
     result.unchanged = matched_count - result.updated
     cols = ", ".join(PERSON_COLUMNS)
-    con.execute("CREATE OR REPLACE TEMP TABLE import_new_ids (id BIGINT)")
+    con.execute("CREATE OR REPLACE TEMP TABLE import_new_ids (first_seq BIGINT, id BIGINT)")
     if new_count:
-        con.execute("INSERT INTO import_new_ids SELECT nextval('seq_people') FROM range(?)", [new_count])
-        # New people get their ids in file order, as the rows first named them.
+        # New people get their ids in file order, as the rows first named them: the ids are paired with
+        # the rows' first_seq alone, so only two numbers per row are sorted, never the people's text.
+        con.execute(f"""INSERT INTO import_new_ids
+            SELECT n.first_seq, i.id
+              FROM (SELECT first_seq, row_number() OVER (ORDER BY first_seq) AS rn FROM read_parquet('{plan['new']}')) n
+              JOIN (SELECT id, row_number() OVER (ORDER BY id) AS rn
+                      FROM (SELECT nextval('seq_people') AS id FROM range(?))) i USING (rn)""", [new_count])
         con.execute(f"""INSERT INTO people (id, {cols}, source)
             SELECT i.id, {', '.join('n.' + c for c in PERSON_COLUMNS)}, ?
-              FROM (SELECT *, row_number() OVER (ORDER BY first_seq) AS rn FROM read_parquet('{plan['new']}')) n
-              JOIN (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM import_new_ids) i USING (rn)""", [source])
+              FROM read_parquet('{plan['new']}') n JOIN import_new_ids i USING (first_seq)""", [source])
     if result.updated:
         filled = [c for c in PERSON_COLUMNS if con.execute(
             f"SELECT count(*) FROM read_parquet('{plan['upd']}') WHERE {c} IS NOT NULL").fetchone()[0]]
@@ -635,8 +647,8 @@ def _apply(con, plan: dict[str, str], workspace: str, list_name: str | None, sou
         con.execute(f"UPDATE people SET {sets}, updated_at = current_timestamp "
                     f"FROM read_parquet('{plan['upd']}') u WHERE people.id = u.pid")
     if new_count or result.updated:  # the search index changes in the same transaction as the rows
-        changed = f"SELECT id FROM import_new_ids UNION ALL SELECT pid FROM read_parquet('{plan['upd']}')"
-        refresh_search_index(con, [row[0] for row in con.execute(changed).fetchall()])
+        refresh_search_index_from(con, f"SELECT id FROM import_new_ids UNION ALL "
+                                       f"SELECT pid FROM read_parquet('{plan['upd']}')")
     touched = f"SELECT id FROM import_new_ids UNION ALL SELECT pid FROM read_parquet('{plan['matched']}')"
     con.execute(f"""INSERT INTO person_workspaces (person_id, workspace_slug, source)
                     SELECT id, ?, ? FROM ({touched}) ON CONFLICT DO NOTHING""", [workspace, file_name])
@@ -690,37 +702,50 @@ def import_leads(
                 fingerprint, result.duplicates_in_file = _plan(stage, keys)
                 plan = stage.export_plan()
                 stage.release_memory()
-                limit = import_staging.StoreMemoryLimit()
                 try:
-                    with transaction() as con:
-                        # Planned outside the transaction (so the store is not held while planning);
-                        # applied only if the people it was planned against are as they were.
-                        if _fingerprint(con, keys) != fingerprint:
-                            raise _StoreChanged
-                        limit.lower(con)
-                        _apply(con, plan, workspace, list_name, source, file_path.name, result)
-                        limit.restore(con)
-                        result.rejected = rejects.count
-                        result.rejects_file = rejects.finish()
-                        con.execute(
-                            """INSERT INTO import_runs (workspace_slug, file_name, list_id, inserted, updated,
-                                                        unchanged, rejected, rejects_file)
-                               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-                            [workspace, file_path.name, result.list_id, result.inserted, result.updated,
-                             result.unchanged, result.rejected, result.rejects_file],
-                        )
+                    _commit(plan, keys, fingerprint, workspace, list_name, source, file_path.name, rejects, result)
                 except _StoreChanged:
                     continue
-                except BaseException:
-                    limit.restore_after(connect)
-                    if result.rejects_file:
-                        Path(result.rejects_file).unlink(missing_ok=True)
-                        result.rejects_file = None
-                    raise
                 return result
             raise OperationError("the store's people kept changing while this file was imported; try again")
         finally:
             rejects.discard()
+
+
+def _commit(plan: dict[str, str], keys: dict[str, str], fingerprint: tuple, workspace: str,
+            list_name: str | None, source: str, file_name: str, rejects: _Rejects, result: ImportResult) -> None:
+    """The plan applied in one transaction, all or nothing. The store's DuckDB works within the first
+    of the apply limits, through the commit; should that be too little (its indexes of the new rows
+    cannot spill), the transaction is rolled back, nothing written, and run again under the next."""
+    for cap in import_staging.APPLY_MEMORY_LIMITS:
+        limit = import_staging.StoreMemoryLimit()
+        try:
+            with transaction() as con:
+                # Planned outside the transaction (so the store is not held while planning); applied
+                # only if the people it was planned against are as they were.
+                if _fingerprint(con, keys) != fingerprint:
+                    raise _StoreChanged
+                if cap:
+                    limit.lower(con, cap)
+                _apply(con, plan, workspace, list_name, source, file_name, result)
+                result.rejected = rejects.count
+                result.rejects_file = rejects.finish()
+                con.execute(
+                    """INSERT INTO import_runs (workspace_slug, file_name, list_id, inserted, updated,
+                                                unchanged, rejected, rejects_file)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                    [workspace, file_name, result.list_id, result.inserted, result.updated,
+                     result.unchanged, result.rejected, result.rejects_file],
+                )
+        except BaseException as exc:
+            rejects.unfinish()
+            result.rejects_file = None
+            if cap and import_staging.out_of_memory(exc):
+                continue
+            raise
+        finally:
+            limit.restore_after(connect)
+        return
 
 
 def import_upload(data: bytes, file_name: str, workspace: str, list_name: str | None = None,

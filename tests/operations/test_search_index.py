@@ -207,3 +207,34 @@ def test_refreshing_a_few_people_reads_only_those_people(seeded_store, tmp_path)
     rows = [op["intermediate_rows"] for top in plan["operator"] for op in operators(top)]
     assert people > 1000 and rows
     assert max(rows) < 200, f"the refresh of 3 people handled {max(rows)} rows of {people} people"
+
+
+@pytest.mark.parametrize("current", [True, False])
+def test_refreshing_from_a_query_gives_the_words_and_state_of_the_list_form(seeded_store, monkeypatch, current):
+    """An import refreshes its people's words from a query (the ids never in Python), in slices: the
+    same words and the same index state as refreshing from the list of ids."""
+    from outsignal_pipelines.operations import search_index
+
+    monkeypatch.setattr(search_index, "_SLICE", 7)   # several slices of the 40 people
+    outcomes = []
+    for refresh in ("list", "query"):
+        with connect() as con:
+            con.execute("BEGIN")
+            ids = [r[0] for r in con.execute("SELECT id FROM people ORDER BY id DESC LIMIT 40").fetchall()]
+            con.execute("UPDATE people SET last_name = 'Zedrefreshed' || id, job_title = 'Chief Widget Officer' "
+                        "WHERE id IN (SELECT unnest(?::BIGINT[]))", [ids[::2]])
+            if not current:   # a person written by hand: the index was not current before
+                con.execute("INSERT INTO people (id, first_name) VALUES (9999902, 'Handmade')")
+            if refresh == "list":
+                search_index.refresh_search_index(con, ids)
+            else:
+                con.execute("CREATE TEMP TABLE chosen_ids AS SELECT unnest(?::BIGINT[]) AS id", [ids])
+                search_index.refresh_search_index_from(con, "SELECT id FROM chosen_ids")
+            outcomes.append((con.execute("SELECT token, kind, person_id FROM person_search_tokens "
+                                         "ORDER BY ALL").fetchall(),
+                             con.execute("SELECT * FROM person_search_index_state").fetchall(),
+                             index_is_current(con)))
+            con.execute("ROLLBACK")
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[1][2] is current
+    assert ("zedrefreshed" + str(ids[0]), "n", ids[0]) in outcomes[1][0]
