@@ -243,6 +243,10 @@ def test_a_locked_store_shows_a_reference_not_a_traceback(app, browser):
         assert "PID" not in body and "IOException" not in body and "duckdb" not in body.lower()
     finally:
         os.killpg(locker.pid, signal.SIGTERM)
-        locker.wait(10)
+        try:
+            locker.wait(10)
+        except subprocess.TimeoutExpired:   # a loaded machine: cleanup never hides the test's own result
+            os.killpg(locker.pid, signal.SIGKILL)
+            locker.wait(30)
     assert reference in app["log"].read_text()                   # the same reference is in the server's log
     client.context.close()
