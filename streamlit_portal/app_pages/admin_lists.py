@@ -1,6 +1,8 @@
-"""Lists with their enrichment coverage and ICP score distribution; scores in bands with reasons; and
-every step of the workflow as a button: import, enrich, score (each with its cost first), export (CSV
-download or EmailBison), send to review, deploy, rename and delete."""
+"""Lists: a table of every list (of one workspace, or all) with its members and enrichment coverage,
+then one chosen list in full: its coverage and ICP score distribution, scores in bands with reasons,
+and every step of the workflow as a button: import, enrich, score (each with its cost first), export
+(CSV download or EmailBison), send to review, deploy, rename and delete. Only the chosen list's detail
+is asked for and drawn, so the page answers as fast with twenty lists as with one."""
 
 from __future__ import annotations
 
@@ -19,19 +21,24 @@ from outsignal_pipelines.operations.review import approvals, rework_list, send_l
 from outsignal_pipelines.operations.scoring import list_scores, score_distribution
 from outsignal_pipelines.operations.search import freshness
 from outsignal_pipelines.operations.workspaces import list_workspaces
-from streamlit_portal.services.list_actions import import_panel, manage_panel, score_button
+from streamlit_portal.services.list_actions import SHOW_LIST, import_panel, manage_panel, score_button
 from streamlit_portal.services.plain import md_escape, quoted
 from streamlit_portal.services.runs import deploy, run_with_progress
 from streamlit_portal.services.tables import readable
 
 BAND_COLOR = {"green": "green", "amber": "orange", "grey": "gray", "unscored": "gray"}
 BAND_LABEL = {b: f":{BAND_COLOR[b]}[:material/circle:] {label}" for b, label in BAND_RANGES.items()}  # Markdown
+CHOSEN = "lists_chosen"        # the list picker's key: which list's detail the page shows
+REMEMBERED = "lists_remembered"  # the same choice, kept while the admin is on another page
+TABLE_COLUMNS = ["list_name", "workspace", "status", "members", "with_email", "with_linkedin", "with_domain",
+                 "verified_valid", "needs_verification"]
 
 st.title("Lists")
 if flash := st.session_state.pop("lists_flash", None):
-    st.success(flash)
+    st.success(flash, icon=":material/check_circle:")
 
 workspaces = {w.name: w.slug for w in list_workspaces()}
+names = {slug: name for name, slug in workspaces.items()}
 choice = st.selectbox("Workspace", ["All workspaces", *workspaces], key="lists_workspace")
 overview = list_overview(None if choice == "All workspaces" else workspaces[choice])
 stats = overview.rows
@@ -41,7 +48,7 @@ import_panel(workspaces, expanded=not stats)
 
 if not stats:
     st.info("No lists yet. Create one from People search (select people, then add them to a new list), "
-            "or import a CSV into a list above.")
+            "or import a CSV into a list above.", icon=":material/playlist_add:")
     st.stop()
 
 
@@ -138,16 +145,54 @@ def review_panel(row: dict) -> None:
             st.caption(line)
 
 
-for row in stats:
-    with st.container(border=True):
-        st.markdown(f"**{md_escape(row['list_name'])}** · {row['workspace_slug']} · `{row['status']}` · "
-                    f"{row['members']:,} members")
+def workspace_name(row: dict) -> str:
+    return names.get(row["workspace_slug"], row["workspace_slug"])
+
+
+def lists_table(rows: list[dict]) -> pl.DataFrame:
+    """One row per list, in words: its name and workspace as typed (a table cell is never Markdown),
+    its status, members and how many of them have each field."""
+    frame = pl.DataFrame(rows).with_columns(pl.Series("workspace", [workspace_name(r) for r in rows], pl.String),
+                                            pl.col("status").str.replace_all("_", " "))
+    return readable(frame, TABLE_COLUMNS)
+
+
+def choose_list(rows: list[dict]) -> dict:
+    """The list whose detail is shown: the one picked before (across reruns and page visits), or one an
+    action asked to show (an import's list), else the first. A list renamed keeps its place (the choice
+    is its id); a list deleted, or outside the workspace picked, gives way to the first."""
+    by_id = {r["list_id"]: r for r in rows}
+    wanted = st.session_state.pop(SHOW_LIST, None)
+    if wanted in by_id:
+        st.session_state[CHOSEN] = wanted
+    elif st.session_state.get(CHOSEN) not in by_id:
+        remembered = st.session_state.get(REMEMBERED)
+        st.session_state[CHOSEN] = remembered if remembered in by_id else rows[0]["list_id"]
+
+    def label(list_id: str) -> str:
+        # Plain text. The same for a list whichever workspace is picked above: the picker keeps its key
+        # when its options change, and the browser would go on showing a label it no longer has.
+        return f"{by_id[list_id]['list_name']} · {workspace_name(by_id[list_id])}"
+
+    list_id = st.selectbox("List", list(by_id), key=CHOSEN, format_func=label)
+    st.session_state[REMEMBERED] = list_id
+    return by_id[list_id]
+
+
+def list_detail(row: dict) -> None:
+    """Everything about one list: the only place the page asks for per-list answers."""
+    st.markdown(f"**{md_escape(row['list_name'])}** · {md_escape(workspace_name(row))} · `{row['status']}` · "
+                f"{row['members']:,} members")
+    if not row["members"]:
+        st.info("No members yet: add people from People search, or import a CSV into this list above.",
+                icon=":material/group_add:")
+    else:
         enrich_col, score_col = st.columns(2)
         with enrich_col:
             enrich_button(row["workspace_slug"], row["list_name"], row["list_id"])
         with score_col:
             score_button(row)
-        members = max(row["members"], 1)
+        members = row["members"]
         coverage = pl.DataFrame({
             "field": ["email", "LinkedIn", "company domain", "verified valid"],
             "share": [row["with_email"] / members, row["with_linkedin"] / members, row["with_domain"] / members,
@@ -164,7 +209,7 @@ for row in stats:
             if bands["unscored"]:
                 st.caption(f"{bands['unscored']} members not scored yet")
             if bands["unscored"] == row["members"]:
-                st.info("Not scored yet.")
+                st.info("Not scored yet.", icon=":material/insights:")
             else:
                 hist = pl.DataFrame({"score": list(histogram), "people": list(histogram.values())})
                 st.bar_chart(hist.to_pandas(), x="score", y="people", height=200)
@@ -173,17 +218,18 @@ for row in stats:
         # A key keeps the panel open across the rerun an export makes (the download button is in it).
         with st.expander("Verification gate and export", key=f"lists_export_panel_{row['list_id']}"):
             export_panel(row["workspace_slug"], row["list_name"], row["list_id"])
-        review_panel(row)
-        manage_panel(row)
-        with st.expander("Runs (Dagster runs of this list's partition)"):
-            runs = list_requests(list_id=row["list_id"], limit=20)
-            if not runs:
-                st.caption("No runs yet: enrich, score, export or deploy this list and it shows here.")
-            else:
-                st.dataframe(pl.DataFrame([{
-                    "request": r.id, "what": r.kind, "status": r.status, "asked by": r.requested_by,
-                    "Dagster run": r.dagster_run_id, "asked at": r.created_at, "finished at": r.finished_at,
-                    "error": r.error} for r in runs]), hide_index=True, width="stretch", key=f"runs_{row['list_id']}")
+    review_panel(row)
+    manage_panel(row)
+    with st.expander("Runs (Dagster runs of this list's partition)"):
+        runs = list_requests(list_id=row["list_id"], limit=20)
+        if not runs:
+            st.caption("No runs yet: enrich, score, export or deploy this list and it shows here.")
+        else:
+            st.dataframe(pl.DataFrame([{
+                "request": r.id, "what": r.kind, "status": r.status, "asked by": r.requested_by,
+                "Dagster run": r.dagster_run_id, "asked at": r.created_at, "finished at": r.finished_at,
+                "error": r.error} for r in runs]), hide_index=True, width="stretch", key=f"runs_{row['list_id']}")
+    if row["members"]:
         with st.expander("Members by ICP score"):
             scores = list_scores(row["list_id"], row["workspace_slug"], limit=200)
             scores = scores.with_columns(pl.col("band").replace_strict(BAND_RANGES, return_dtype=pl.String))
@@ -191,3 +237,9 @@ for row in stats:
                                            "confidence", "scorer", "reasoning"], {"score": "Not scored"}),
                          hide_index=True, width="stretch", key=f"scores_{row['list_id']}",
                          column_config={"Why this score": st.column_config.TextColumn(width="large")})
+
+
+st.dataframe(lists_table(stats), hide_index=True, width="stretch", key="lists_table")
+chosen = choose_list(stats)
+with st.container(border=True):
+    list_detail(chosen)

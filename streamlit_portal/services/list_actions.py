@@ -12,6 +12,8 @@ from outsignal_pipelines.operations.lists import delete_list, rename_list
 from streamlit_portal.services.plain import md_escape
 from streamlit_portal.services.runs import run_with_progress
 
+SHOW_LIST = "lists_show"   # an action's wish for the list the page shows next (the Lists page reads it)
+
 
 def import_panel(workspaces: dict[str, str], expanded: bool) -> None:
     """Leads from a CSV export (Apollo, Clay, Sales Navigator, ...) into a workspace and a list."""
@@ -35,6 +37,7 @@ def import_panel(workspaces: dict[str, str], expanded: bool) -> None:
                      f"{result.rejected} rejected"]
             if result.list_id:
                 parts.append(f"{result.added_to_list} added to the list")
+                st.session_state[SHOW_LIST] = result.list_id   # the page shows the list imported into
             st.session_state["lists_flash"] = "Imported: " + ", ".join(parts) + "."
             st.session_state["lists_import_report"] = result.warnings + (
                 [f"Rejected rows and their reasons: {result.rejects_file}"] if result.rejects_file else [])

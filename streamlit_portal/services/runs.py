@@ -10,16 +10,18 @@ import streamlit as st
 from outsignal_pipelines import orchestration
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.run_requests import RunRequest
+from streamlit_portal.services.plain import md_escape
 
 LABELS = {"enrich": "Enriching", "score": "Scoring", "export": "Exporting"}
 
 
 def run_with_progress(workspace: str, kind: str, list_name: str, params: dict[str, Any] | None = None) -> RunRequest | None:
     """Run and follow one request; shows the outcome and returns the request (None when refused)."""
-    bar = st.progress(0.0, text=f"{LABELS.get(kind, kind)} {list_name}: queued")
+    shown = md_escape(list_name)   # a progress bar's text and an error are Markdown: the name shows as typed
+    bar = st.progress(0.0, text=f"{LABELS.get(kind, kind)} {shown}: queued")
 
     def show(done: int, total: int) -> None:
-        bar.progress(min(1.0, done / total) if total else 0.0, text=f"{LABELS.get(kind, kind)} {list_name}: {done}/{total}")
+        bar.progress(min(1.0, done / total) if total else 0.0, text=f"{LABELS.get(kind, kind)} {shown}: {done}/{total}")
 
     try:
         request = orchestration.run(workspace, kind, list_name, params=params, requested_by="page", on_progress=show)
@@ -29,7 +31,7 @@ def run_with_progress(workspace: str, kind: str, list_name: str, params: dict[st
         return None
     bar.empty()
     if request.status == "failed":
-        st.error(f"{LABELS.get(kind, kind)} {list_name} failed: {request.error}")
+        st.error(f"{LABELS.get(kind, kind)} {shown} failed: {request.error}")
     elif request.status != "complete":
         st.info(f"{request.describe()}. It goes on in Dagster; this page shows it when you come back.")
     return request

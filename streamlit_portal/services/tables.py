@@ -11,6 +11,9 @@ LABELS = {
     "email_status": "Email status", "confidence": "Confidence", "scorer": "Scorer", "reasoning": "Why this score",
     "campaign_name": "Campaign", "status": "Status", "lead_count": "Leads", "step_count": "Steps",
     "created_at": "Started", "finished_at": "Finished", "error": "Problem",
+    "list_name": "List", "workspace": "Workspace", "members": "Members", "with_email": "With email",
+    "with_linkedin": "With LinkedIn", "with_domain": "With company domain", "verified_valid": "Verified valid",
+    "needs_verification": "Emails to verify",
 }
 EMPTY = "—"
 

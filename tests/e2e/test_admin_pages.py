@@ -117,6 +117,8 @@ def test_lists_and_settings_without_a_terminal(app, tmp_path):
         page.get_by_role("button", name="Import", exact=True).click()
         expect(page.get_by_text("Imported: 2 new people")).to_be_visible()
         expect(page.get_by_text("Browser Import", exact=False).first).to_be_visible()
+        # The page shows the list just imported into (one list's detail at a time).
+        expect(_key(page, "lists_chosen").get_by_role("combobox")).to_have_value("Browser Import · Rise")
         _shot(page, "10_lists_imported")
 
         # Rename it, then delete it: the first click only asks.
@@ -137,6 +139,7 @@ def test_lists_and_settings_without_a_terminal(app, tmp_path):
 
         # Rise Q1's export as a CSV download (after the delete's rerun, or the click can be lost in it).
         _settle(page)
+        _select(page, "List", "Rise Q1 · Rise")
         _open_expander_with(page, "export_csv_rise.rise-q1")
         _key(page, "export_csv_rise.rise-q1").get_by_role("button").click()
         download_button = _key(page, "download_csv_rise.rise-q1").get_by_role("button")

@@ -126,8 +126,13 @@ def _nav(page, title: str, heading: str) -> None:
 
 
 def _select(page, label: str, option: str, scope=None) -> None:
-    """Pick an option of a Streamlit selectbox (the options list opens at page level)."""
-    (scope or page).get_by_label(label, exact=True).locator("visible=true").first.click()
+    """Pick an option of a Streamlit selectbox (the options list opens at page level). A selectbox below
+    the fold is scrolled to first, and clicked a frame later: opened in the frame the page scrolls in,
+    its options list closes again at once."""
+    box = (scope or page).get_by_label(label, exact=True).locator("visible=true").first
+    box.scroll_into_view_if_needed()
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    box.click()
     page.get_by_role("option", name=option, exact=True).click()
     _settle(page)
 
@@ -230,6 +235,7 @@ def test_the_whole_loop(product):
         admin.keyboard.press("Escape")
         _nav(admin, "Lists", "Lists")
         _select(admin, "Workspace", "Rise")
+        _select(admin, "List", "E2E Q1 · Rise")   # the page shows one list's detail at a time
         _select(admin, "With approved copy", "E2E Q1")
         admin.get_by_role("button", name="Deploy to EmailBison").click()
         expect(admin.get_by_text("(both) is pending")).to_be_visible()

@@ -42,3 +42,131 @@ def test_rename_then_delete_only_after_confirming(seeded_store):
     at.button(key=f"delete_confirm_{LIST_ID}").click().run(timeout=30)
     assert not at.exception and any("Deleted the list (200 memberships removed)" in s.value for s in at.success)
     assert "Rise Q1 fintech" not in {t.name for t in list_lists("rise")}
+
+
+# ------------------------------------------------------------------ one list at a time (issue 19)
+# The page shows a table of every list, then the detail of one chosen list: only that list's counts,
+# estimates, charts and panels are asked for and drawn, so the page answers as fast with many lists.
+
+LIME_ID, YOOP_ID = "lime-recruitment.lime-hiring-managers", "yoopknows.yoopknows-practices"
+ALL_IDS = {LIME_ID, LIST_ID, YOOP_ID}
+
+
+def _count_per_list_reads(monkeypatch) -> dict[str, list[str]]:
+    """The list ids each per-list read of the page is asked for (the real answer is still returned)."""
+    import outsignal_pipelines.operations.estimates as estimates
+    import outsignal_pipelines.operations.export as export
+    import outsignal_pipelines.operations.scoring as scoring
+    import streamlit_portal.services.list_actions as list_actions
+    from outsignal_pipelines.operations.lists import resolve_list
+
+    asked: dict[str, list[str]] = {}
+
+    def counted(module, name: str, list_id_of) -> None:
+        real = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            asked.setdefault(name, []).append(list_id_of(*args, **kwargs))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    counted(scoring, "score_distribution", lambda list_id, workspace: list_id)
+    counted(scoring, "list_scores", lambda list_id, workspace, **_: list_id)
+    counted(export, "gate_summary", lambda workspace, list_name: resolve_list(workspace, list_name).id)
+    counted(estimates, "enrichment_estimate", lambda workspace, list_name: resolve_list(workspace, list_name).id)
+    counted(list_actions, "scoring_estimate", lambda workspace, list_name: resolve_list(workspace, list_name).id)
+    return asked
+
+
+def _detail_keys(at) -> set[str]:
+    """The per-list widgets and tables drawn, by the list they belong to."""
+    keys = [e.key for e in (*at.button, *at.text_input, *at.get("arrow_data_frame")) if getattr(e, "key", None)]
+    return {k for k in keys if any(k.endswith(i) for i in ALL_IDS)}
+
+
+def test_lists_page_shows_every_list_in_a_table_and_the_detail_of_the_first_only(seeded_store, monkeypatch):
+    from outsignal_pipelines.operations.lists import list_overview
+
+    asked = _count_per_list_reads(monkeypatch)
+    at = _app().run(timeout=30)
+    at.switch_page("app_pages/admin_lists.py").run(timeout=30)
+    assert not at.exception
+    table = next(df.value for df in at.dataframe if "Members" in df.value.columns)
+    assert list(table.columns) == ["List", "Workspace", "Status", "Members", "With email", "With LinkedIn",
+                                   "With company domain", "Verified valid", "Emails to verify"]
+    overview = list_overview().rows
+    assert list(table["List"]) == [r["list_name"] for r in overview] == ["Lime Hiring Managers", "Rise Q1",
+                                                                         "YoopKnows Practices"]
+    assert list(table["Workspace"]) == ["Lime Recruitment", "Rise", "YoopKnows"]
+    assert list(table["With email"]) == [r["with_email"] for r in overview]
+    assert at.selectbox(key="lists_chosen").value == LIME_ID               # the first list, by default
+    # Every per-list read was asked for the chosen list only, and only its widgets and tables are drawn.
+    assert asked and all(set(ids) == {LIME_ID} for ids in asked.values()), asked
+    assert set(asked) == {"score_distribution", "list_scores", "gate_summary", "enrichment_estimate",
+                          "scoring_estimate"}
+    assert _detail_keys(at) and all(k.endswith(LIME_ID) for k in _detail_keys(at)), _detail_keys(at)
+    assert len(at.get("vega_lite_chart")) == 1                # its coverage (it is not scored yet): one list's
+    assert [m.value for m in at.markdown if "members" in m.value] == [
+        f"**Lime Hiring Managers** · Lime Recruitment · `building` · {overview[0]['members']:,} members"]
+
+
+def test_choosing_another_list_shows_its_detail_and_keeps_it_across_pages(seeded_store, monkeypatch):
+    asked = _count_per_list_reads(monkeypatch)
+    at = _app().run(timeout=30)
+    at.switch_page("app_pages/admin_lists.py").run(timeout=30)
+    assert at.selectbox(key="lists_chosen").options == ["Lime Hiring Managers · Lime Recruitment",
+                                                        "Rise Q1 · Rise", "YoopKnows Practices · YoopKnows"]
+    asked.clear()
+    at.selectbox(key="lists_chosen").select(LIST_ID).run(timeout=30)
+    assert not at.exception
+    assert asked and all(set(ids) == {LIST_ID} for ids in asked.values()), asked
+    assert all(k.endswith(LIST_ID) for k in _detail_keys(at)) and f"enrich_{LIST_ID}" in _detail_keys(at)
+    assert any(m.value.startswith("**Rise Q1** · Rise") for m in at.markdown)
+    at.switch_page("app_pages/admin_home.py").run(timeout=30)
+    at.switch_page("app_pages/admin_lists.py").run(timeout=30)
+    assert at.selectbox(key="lists_chosen").value == LIST_ID                # still the list the admin chose
+    at.selectbox(key="lists_workspace").select("YoopKnows").run(timeout=30)  # not in this workspace: its first
+    assert at.selectbox(key="lists_chosen").value == YOOP_ID
+    assert at.selectbox(key="lists_chosen").options == ["YoopKnows Practices · YoopKnows"]
+
+
+def test_the_actions_act_on_the_chosen_list(seeded_store):
+    from outsignal_pipelines.operations.lists import list_lists
+    from outsignal_pipelines.store import connect
+
+    with connect() as con:
+        con.execute("UPDATE people SET email_status = 'unknown' WHERE email IS NOT NULL AND email_status IS NULL")
+    at = _app().run(timeout=30)
+    at.switch_page("app_pages/admin_lists.py").run(timeout=30)
+    at.selectbox(key="lists_chosen").select(YOOP_ID).run(timeout=30)
+    at.button(key=f"send_review_{YOOP_ID}").click().run(timeout=30)
+    assert not at.exception and any("YoopKnows Practices is now pending" in s.value for s in at.success)
+    assert {t.name: t.status for t in list_lists()} == {"Lime Hiring Managers": "building", "Rise Q1": "building",
+                                                         "YoopKnows Practices": "pending_review"}
+    assert at.selectbox(key="lists_chosen").value == YOOP_ID and any("Waiting for the client" in i.value
+                                                                     for i in at.info)
+    at.text_input(key=f"rename_name_{YOOP_ID}").input("YoopKnows Partners")
+    at.button(key=f"rename_{YOOP_ID}").click().run(timeout=30)
+    assert not at.exception and at.selectbox(key="lists_chosen").value == YOOP_ID   # renamed, still chosen
+    assert any(m.value.startswith("**YoopKnows Partners**") for m in at.markdown)
+    at.button(key=f"delete_{YOOP_ID}").click().run(timeout=30)
+    at.button(key=f"delete_confirm_{YOOP_ID}").click().run(timeout=30)
+    assert not at.exception and any("Deleted the list (80 memberships removed)" in s.value for s in at.success)
+    assert {t.name for t in list_lists()} == {"Lime Hiring Managers", "Rise Q1"}
+    assert at.selectbox(key="lists_chosen").value == LIME_ID                # the first list, after a delete
+
+
+def test_an_empty_list_says_how_to_fill_it_and_can_still_be_renamed(seeded_store):
+    from outsignal_pipelines.operations.lists import create_list
+
+    create_list("rise", "Empty For Now")
+    at = _app().run(timeout=30)
+    at.switch_page("app_pages/admin_lists.py").run(timeout=30)
+    at.selectbox(key="lists_workspace").select("Rise").run(timeout=30)
+    at.selectbox(key="lists_chosen").select("rise.empty-for-now").run(timeout=30)
+    assert not at.exception
+    assert any("No members yet" in i.value for i in at.info)
+    assert not [b for b in at.button if b.key in ("enrich_rise.empty-for-now", "score_rise.empty-for-now")]
+    assert not at.get("vega_lite_chart")
+    assert [b for b in at.button if b.key == "rename_rise.empty-for-now"]

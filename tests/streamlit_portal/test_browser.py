@@ -172,6 +172,7 @@ def test_client_feedback_loads_no_image_and_makes_no_link_in_admin_pages(app, br
     expect(admin.get_by_test_id("stSidebarNav")).to_be_visible(timeout=60_000)
     _settle(admin)
     _nav(admin, "Lists", "Lists")
+    _select(admin, "List", "Rise Q1 · Rise")   # the page shows one list's detail at a time
     _inert(admin, app["feedback"])
     _nav(admin, "Campaign copy", "Campaign copy")
     _select(admin, "Workspace", "Rise")

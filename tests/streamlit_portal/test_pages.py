@@ -86,11 +86,23 @@ def test_spend_page_shows_answers_reused_from_the_ledger_and_from_runs_in_flight
 
 
 def test_lists_page_shows_coverage_per_list(seeded_store):
+    from outsignal_pipelines.operations.lists import list_overview
+
     at = _app().run()
     at.switch_page("app_pages/admin_lists.py").run()
     assert not at.exception
+    # Every list's coverage in the table, in numbers; the chosen list's as a chart as well.
+    table = next(df.value for df in at.dataframe if "With email" in df.value.columns)
+    overview = list_overview().rows
+    assert len(table) == len(overview) == 3
+    for column, field in (("Members", "members"), ("With email", "with_email"), ("With LinkedIn", "with_linkedin"),
+                          ("With company domain", "with_domain"), ("Verified valid", "verified_valid")):
+        assert list(table[column]) == [r[field] for r in overview]
+    assert len(at.get("vega_lite_chart")) == 1
+    at.selectbox(key="lists_chosen").select("rise.rise-q1").run()
+    assert not at.exception
     assert any("Rise Q1" in m.value for m in at.markdown)
-    assert len(at.get("vega_lite_chart")) == 3
+    assert len(at.get("vega_lite_chart")) == 1
 
 
 def test_lists_page_shows_score_bands_and_reasons_after_scoring(seeded_store):
@@ -100,8 +112,9 @@ def test_lists_page_shows_score_bands_and_reasons_after_scoring(seeded_store):
     at.switch_page("app_pages/admin_lists.py").run()
     assert any("Not scored yet" in i.value for i in at.info)
     report = score_list("rise", "Rise Q1")
-    at.run()
+    at.selectbox(key="lists_chosen").select("rise.rise-q1").run()
     assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 2               # its coverage and its score histogram
     rise_caption = next(c.value for c in at.caption if "≥70: " in c.value and "unscored: 0" in c.value)
     assert f":green[:material/circle:] ≥70: {report.distribution['green']}" in rise_caption
     frames = [df.value for df in at.dataframe if "Why this score" in df.value.columns
@@ -151,6 +164,7 @@ def test_people_page_adds_selected_rows_and_all_matching_to_a_list(seeded_store)
 def test_lists_page_gate_locks_export_until_verified_and_then_offers_both_exports(seeded_store, sandbox):
     at = _app().run(timeout=30)
     at.switch_page("app_pages/admin_lists.py").run(timeout=30)
+    at.selectbox(key="lists_chosen").select("rise.rise-q1").run(timeout=30)
     assert any("Export is locked until" in w.value for w in at.warning)
     # The page enriches through the one run path: a Dagster run of the list's partition.
     at.button(key="enrich_rise.rise-q1").click().run(timeout=120)
@@ -229,6 +243,9 @@ def test_a_list_created_in_chat_shows_on_the_lists_page_at_once(seeded_store):
     at.chat_input[0].set_value("create a list called Chat Made").run()
     assert not at.exception and "Created the list Chat Made" in at.chat_message[-1].markdown[0].value
     at.switch_page("app_pages/admin_lists.py").run()
+    table = next(df.value for df in at.dataframe if "List" in df.value.columns)
+    assert "Chat Made" in list(table["List"])
+    at.selectbox(key="lists_chosen").select("rise.chat-made").run()
     assert any("Chat Made" in m.value for m in at.markdown)
     at.switch_page("app_pages/admin_agent_runs.py").run()
     assert not at.exception and "runs" in at.caption[0].value
