@@ -1,7 +1,11 @@
 """The Settings page's "Learned from results" section: the ICP calibration's suggested rule weights
 and the provider table's recommended finder order, each shown with its evidence and applied by the
 admin with one button (audited in operations; nothing is applied without it). Applying weights says
-plainly that scores change only when a list is scored again."""
+plainly that scores change only when a list is scored again.
+
+The section is a tab of the Settings page, worked out only while it is shown: the calibration reads
+every deployed lead of the workspace with its outcomes (the slowest read of the page), and the page
+reruns on every save of every form."""
 
 from __future__ import annotations
 
@@ -20,7 +24,6 @@ def _changes(before: dict, after: dict) -> str:
 
 
 def suggestions_panel(slug: str) -> None:
-    st.subheader("Learned from results")
     if flash := st.session_state.pop("settings_learned_flash", None):
         st.success(flash, icon=":material/check_circle:")
     calibration = calibrate(slug)

@@ -1,10 +1,13 @@
 """The Settings page's forms beyond the ICP: a new workspace, clients and notifications, the EmailBison
-connection, and enrichment/deploy settings. Layout only: every rule is in operations.workspaces."""
+connection, and enrichment/deploy settings, each drawn in its own tab of the page (only the tab shown
+is drawn). Layout only: every rule is in operations.workspaces."""
 
 from __future__ import annotations
 
 import re
+from functools import cache
 
+import pycountry
 import streamlit as st
 
 from outsignal_pipelines.operations import OperationError
@@ -16,6 +19,12 @@ TOKEN_SOURCES = {
     "sandbox": "the sandbox's own token (demo)",
     "missing": "not set: exports and deploys will be refused",
 }
+
+
+@cache
+def country_codes() -> tuple[str, ...]:
+    """Every ISO country code, sorted: the ICP form's choices (a constant, built once per process)."""
+    return tuple(sorted(c.alpha_2 for c in pycountry.countries))
 
 
 def _split(text: str) -> list[str]:
@@ -36,7 +45,12 @@ def _save(slug: str, done: str, forget: str | None = None, **changes) -> None:
 
 
 def new_workspace_form(expanded: bool) -> None:
-    with st.expander("Add a workspace", expanded=expanded, icon=":material/add:"):
+    """Drawn only while open (an expander that reruns the page when opened or closed)."""
+    panel = st.expander("Add a workspace", expanded=expanded, icon=":material/add:", key="settings_new_open",
+                        on_change="rerun")
+    if not panel.open:
+        return
+    with panel:
         with st.form("settings_new_workspace", clear_on_submit=False):
             slug = st.text_input("Slug (lower-case letters, digits and dashes)", key="settings_new_slug")
             name = st.text_input("Name", key="settings_new_name")
@@ -51,12 +65,8 @@ def new_workspace_form(expanded: bool) -> None:
                 st.rerun()
 
 
-def workspace_settings_forms(slug: str) -> None:
-    if flash := st.session_state.pop("settings_flash", None):
-        st.success(flash, icon=":material/check_circle:")
+def people_form(slug: str) -> None:
     current = workspace_settings(slug)
-
-    st.subheader("Clients and notifications")
     with st.form(f"settings_people_{slug}"):
         clients = st.text_area("Client emails (may sign in to the portal and decide; one per line)",
                                "\n".join(current.client_emails), key=f"settings_clients_{slug}")
@@ -68,7 +78,9 @@ def workspace_settings_forms(slug: str) -> None:
             _save(slug, "Clients and notifications saved.", client_emails=_split(clients),
                   notification_emails=_split(notify), slack_webhook_url=webhook)
 
-    st.subheader("EmailBison")
+
+def emailbison_form(slug: str) -> None:
+    current = workspace_settings(slug)
     source = TOKEN_SOURCES[current.emailbison_token_source].format(
         env=current.emailbison_token_env or f"EMAILBISON_TOKEN_{slug.upper().replace('-', '_')}")
     hint = f"{current.emailbison_token_hint} · " if current.emailbison_token_hint else ""
@@ -85,7 +97,9 @@ def workspace_settings_forms(slug: str) -> None:
                                                    icon=":material/key_off:"):
         _save(slug, "Stored EmailBison token removed.", clear_emailbison_token=True)
 
-    st.subheader("Enrichment and deploy")
+
+def run_form(slug: str) -> None:
+    current = workspace_settings(slug)
     with st.form(f"settings_run_{slug}"):
         auto = st.toggle("Deploy to EmailBison as soon as the client approves", current.auto_deploy,
                          key=f"settings_auto_{slug}")

@@ -88,6 +88,13 @@ def _open_expander_with(page, key: str) -> None:
     expect(_key(page, key)).to_be_visible()
 
 
+def _tab(page, name: str) -> None:
+    """Show a tab of the page (it reruns the page, which then draws the tab)."""
+    page.get_by_role("tab", name=name, exact=True).click()
+    expect(page.get_by_role("tab", name=name, exact=True)).to_have_attribute("aria-selected", "true")
+    _settle(page)
+
+
 def test_lists_and_settings_without_a_terminal(app, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -155,6 +162,7 @@ def test_lists_and_settings_without_a_terminal(app, tmp_path):
         # Workspace settings: a bad email saves nothing; the token is shown only masked.
         _nav(page, "Settings", "Workspace settings")
         _select(page, "Workspace", "Rise")
+        _tab(page, "Clients and notifications")   # each section is a tab, drawn when shown
         clients = page.get_by_label("Client emails (may sign in to the portal and decide; one per line)")
         clients.fill("boss@rise.example\nnot-an-email")
         page.get_by_role("button", name="Save clients and notifications").click()
@@ -162,6 +170,8 @@ def test_lists_and_settings_without_a_terminal(app, tmp_path):
         clients.fill("boss@rise.example")
         page.get_by_role("button", name="Save clients and notifications").click()
         expect(page.get_by_text("Clients and notifications saved.")).to_be_visible()
+        _settle(page)
+        _tab(page, "EmailBison")
         page.get_by_label("New API token (leave empty to keep the current one)").fill(TOKEN)
         page.get_by_role("button", name="Save EmailBison connection").click()
         expect(page.get_by_text("eb_…9f3a · stored encrypted")).to_be_visible()

@@ -56,6 +56,8 @@ def test_settings_page_applies_the_suggestions_with_an_audit_row(workspace):
     at = _app().run()
     at.switch_page("app_pages/admin_settings.py").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
+    at.session_state["settings_section"] = "Learned from results"   # the admin opens its tab
+    at.run()
     at.button(key="apply_weights_acme").click().run()
     assert not at.exception and not at.error
     flash = next(s.value for s in at.success if "Weights applied" in s.value)
@@ -70,6 +72,8 @@ def test_settings_page_applies_the_suggestions_with_an_audit_row(workspace):
     assert kinds == ["icp_weights", "finder_order"] and json.loads(rules)["weights"]["seniority"] == 45
     assert json.loads(order)[-1] == "aiark"
     # Saving the ICP form afterwards keeps the applied weights.
+    at.session_state["settings_section"] = "ICP"
+    at.run()
     at.button(key="icp_save_acme").click().run()
     with connect() as con:
         rules = con.execute("SELECT icp_rules FROM workspaces WHERE slug = 'acme'").fetchall()[0][0]
