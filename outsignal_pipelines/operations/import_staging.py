@@ -234,8 +234,11 @@ class Staging:
         self.con.execute(f"CREATE OR REPLACE TABLE plan_new (first_seq BIGINT, {cols})")
         self.con.execute(f"CREATE OR REPLACE TABLE plan_upd (pid BIGINT, {cols})")
         self.con.execute("CREATE OR REPLACE TABLE plan_matched (pid BIGINT)")
+        # Rows that share no key with anything are new people as they stand. Such a group is its one row,
+        # so its comp is that row's seq: one semi-join, not two joins of every row, whose hash tables
+        # together came within a few MB of the staging limit at a million rows (out of memory at times).
         self.con.execute(f"""INSERT INTO plan_new SELECT s.seq, {', '.join('s.' + c for c in PERSON_COLUMNS)}
-            FROM staged s JOIN lab l ON l.node = s.seq JOIN comps c USING (comp) WHERE c.rows = 1 AND c.known = 0""")
+            FROM staged s WHERE s.seq IN (SELECT comp FROM comps WHERE rows = 1 AND known = 0)""")
 
     def add_plan(self, new: list[tuple[int, dict]], updates: dict[int, dict], matched: list[int]) -> None:
         schema = {c: pl.String for c in PERSON_COLUMNS}

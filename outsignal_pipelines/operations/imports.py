@@ -228,11 +228,13 @@ class _Memo:
         raise norm.InvalidValue(answer[1])
 
 
+_PLAIN_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+
 def _starts_plain(value: str) -> bool:
     """True when the first character is an ASCII letter or digit: then no cleaning (NFC, dropping
     control characters, trimming) can make the value start with = + - @, so it is no formula."""
-    first = value[:1]
-    return first.isascii() and first.isalnum()
+    return value[:1] in _PLAIN_FIRST
 
 
 def _is_formula_cell(value: str) -> bool:
@@ -254,13 +256,6 @@ _phone = norm.normalize_phone
 _name_key = name_key
 
 
-def _cell(row: list[str], mapping: dict[str, int], key: str) -> str | None:
-    index = mapping.get(key)
-    if index is None or index >= len(row):
-        return None
-    return _clean(row[index])
-
-
 def _headcount(value: str | None) -> int | None:
     if not value:
         return None
@@ -277,40 +272,43 @@ def _normalise_row(row: list[str], header: list[str], mapping: dict[str, int]) -
         if _is_formula_cell(value):
             raise norm.InvalidValue(f"{column!s} contains a spreadsheet formula ({value[:40]!r})")
 
+    # Each mapped cell cleaned once (the same values several fields read).
+    cell = {key: _clean(row[index]) for key, index in mapping.items() if index < len(row)}.get
+
     def labelled(key: str, fn: Callable[[str | None], Any]) -> Any:
         try:
-            return fn(_cell(row, mapping, key))
+            return fn(cell(key))
         except norm.InvalidValue as exc:
             raise norm.InvalidValue(f"{header[mapping[key]]}: {exc}") from exc
 
-    first = _person_name(_cell(row, mapping, "first_name"))
-    last = _person_name(_cell(row, mapping, "last_name"))
-    full = _person_name(_cell(row, mapping, "full_name"))
+    first = _person_name(cell("first_name"))
+    last = _person_name(cell("last_name"))
+    full = _person_name(cell("full_name"))
     if full and not (first or last):
         first, _, last = full.partition(" ")
         last = last or None
     email = labelled("email", _email)
     linkedin = labelled("linkedin_url", _linkedin)
     domain = labelled("company_domain", _domain)
-    website_raw = _cell(row, mapping, "website")
+    website_raw = cell("website")
     if domain is None and website_raw:
         domain = labelled("website", _domain)
     if domain is None and email and not norm.is_personal_email(email):
         domain = norm.email_domain(email)
-    location_parts = [_cell(row, mapping, k) for k in ("location", "city", "state")]
+    location_parts = [cell(k) for k in ("location", "city", "state")]
     location = ", ".join(dict.fromkeys(p for p in location_parts if p)) or None
-    country = _country(_cell(row, mapping, "country"), location)
-    if location is None and _cell(row, mapping, "country"):
-        location = _cell(row, mapping, "country")
-    phone_raw = _cell(row, mapping, "phone")
+    country = _country(cell("country"), location)
+    if location is None and cell("country"):
+        location = cell("country")
+    phone_raw = cell("phone")
     dropped: list[str] = []
     try:
         phone = _phone(phone_raw, country)
     except norm.InvalidValue:
         phone = None
         dropped.append(f"phone {phone_raw!r}")
-    title = _cell(row, mapping, "job_title")
-    industry_raw = _cell(row, mapping, "industry")
+    title = cell("job_title")
+    industry_raw = cell("industry")
     # Industry labels of any export (Apollo's "Computer Software", LinkedIn's, free text) go through the
     # vertical normaliser; the company's industry is that vertical, the controlled vocabulary.
     vertical, _how = vertical_for_industry(industry_raw)
@@ -326,7 +324,7 @@ def _normalise_row(row: list[str], header: list[str], mapping: dict[str, int]) -
         "last_name": last,
         "job_title": title,
         "seniority": seniority,
-        "company_name": _company_name(_cell(row, mapping, "company_name")),
+        "company_name": _company_name(cell("company_name")),
         "company_domain": domain,
         "linkedin_url": linkedin,
         "phone": phone,
@@ -343,7 +341,7 @@ def _normalise_row(row: list[str], header: list[str], mapping: dict[str, int]) -
             "domain": domain,
             "name": person["company_name"],
             "industry": vertical,
-            "headcount": _headcount(_cell(row, mapping, "headcount")),
+            "headcount": _headcount(cell("headcount")),
             "location": None,
             "country": None,
             "website": f"https://{domain}",
