@@ -7,6 +7,7 @@ import streamlit as st
 
 from outsignal_pipelines.operations.search import freshness
 from outsignal_pipelines.operations.stats import workspace_overview
+from streamlit_portal.services.charts import bar_chart
 
 st.title("Outsignal Lead Engine")
 st.caption("Leads per client workspace, and how much of each is ready to send.")
@@ -37,8 +38,7 @@ else:
         .unpivot(index="workspace_name", variable_name="status", value_name="people")
         .with_columns(pl.col("status").str.replace("enrichment_", ""))
     )
-    st.bar_chart(long.to_pandas(), x="workspace_name", y="people", color="status", stack=True,
-                 x_label="workspace", y_label="people")
+    bar_chart(long, "workspace_name", "people", color="status", x_title="workspace")
 
 st.subheader("Workspaces")
 st.dataframe(

@@ -21,7 +21,9 @@ from outsignal_pipelines.operations.review import approvals, rework_list, send_l
 from outsignal_pipelines.operations.scoring import list_scores, score_distribution
 from outsignal_pipelines.operations.search import freshness
 from outsignal_pipelines.operations.workspaces import list_workspaces
+from streamlit_portal.services.charts import bar_chart
 from streamlit_portal.services.list_actions import SHOW_LIST, import_panel, manage_panel, score_button
+from streamlit_portal.services.panels import opened
 from streamlit_portal.services.plain import md_escape, quoted
 from streamlit_portal.services.runs import deploy, run_with_progress
 from streamlit_portal.services.tables import readable
@@ -179,6 +181,17 @@ def choose_list(rows: list[dict]) -> dict:
     return by_id[list_id]
 
 
+def coverage_bars(row: dict) -> None:
+    """How much of the list each field covers, as bars with their counts: plain progress bars are drawn at
+    once, where a chart of four numbers cost the page more than everything else on it together."""
+    st.caption("Enrichment coverage")
+    members = row["members"]
+    for label, field in (("Email", "with_email"), ("LinkedIn", "with_linkedin"), ("Company domain", "with_domain"),
+                         ("Verified valid", "verified_valid")):
+        count = row[field]
+        st.progress(count / members, text=f"{label}: {count:,} of {members:,} ({count / members:.0%})")
+
+
 def list_detail(row: dict) -> None:
     """Everything about one list: the only place the page asks for per-list answers."""
     st.markdown(f"**{md_escape(row['list_name'])}** · {md_escape(workspace_name(row))} · `{row['status']}` · "
@@ -192,17 +205,9 @@ def list_detail(row: dict) -> None:
             enrich_button(row["workspace_slug"], row["list_name"], row["list_id"])
         with score_col:
             score_button(row)
-        members = row["members"]
-        coverage = pl.DataFrame({
-            "field": ["email", "LinkedIn", "company domain", "verified valid"],
-            "share": [row["with_email"] / members, row["with_linkedin"] / members, row["with_domain"] / members,
-                      row["verified_valid"] / members],
-        })
         left, right = st.columns(2)
         with left:
-            st.caption("Enrichment coverage")
-            st.bar_chart(coverage.to_pandas(), x="field", y="share", horizontal=True, height=200, x_label="",
-                         y_label="share of members")
+            coverage_bars(row)
         bands, histogram = score_distribution(row["list_id"], row["workspace_slug"])
         with right:
             st.caption("ICP score distribution · " + " · ".join(f"{BAND_LABEL[b]}: {bands[b]}" for b in BAND_RANGES))
@@ -211,32 +216,43 @@ def list_detail(row: dict) -> None:
             if bands["unscored"] == row["members"]:
                 st.info("Not scored yet.", icon=":material/insights:")
             else:
-                hist = pl.DataFrame({"score": list(histogram), "people": list(histogram.values())})
-                st.bar_chart(hist.to_pandas(), x="score", y="people", height=200)
+                bar_chart(pl.DataFrame({"score": list(histogram), "people": list(histogram.values())}), "score",
+                          "people", x_type="ordinal", x_title="ICP score", in_data_order=True, height=200)
         if row["needs_verification"]:
             st.caption(f"{row['needs_verification']} emails still need verification")
-        # A key keeps the panel open across the rerun an export makes (the download button is in it).
-        with st.expander("Verification gate and export", key=f"lists_export_panel_{row['list_id']}"):
-            export_panel(row["workspace_slug"], row["list_name"], row["list_id"])
+        # Its key keeps the panel open across the rerun an export makes (the download button is in it).
+        if panel := opened("Verification gate and export", f"lists_export_panel_{row['list_id']}"):
+            with panel:
+                export_panel(row["workspace_slug"], row["list_name"], row["list_id"])
     review_panel(row)
     manage_panel(row)
-    with st.expander("Runs (Dagster runs of this list's partition)"):
-        runs = list_requests(list_id=row["list_id"], limit=20)
-        if not runs:
-            st.caption("No runs yet: enrich, score, export or deploy this list and it shows here.")
-        else:
-            st.dataframe(pl.DataFrame([{
-                "request": r.id, "what": r.kind, "status": r.status, "asked by": r.requested_by,
-                "Dagster run": r.dagster_run_id, "asked at": r.created_at, "finished at": r.finished_at,
-                "error": r.error} for r in runs]), hide_index=True, width="stretch", key=f"runs_{row['list_id']}")
-    if row["members"]:
-        with st.expander("Members by ICP score"):
-            scores = list_scores(row["list_id"], row["workspace_slug"], limit=200)
-            scores = scores.with_columns(pl.col("band").replace_strict(BAND_RANGES, return_dtype=pl.String))
-            st.dataframe(readable(scores, ["band", "score", "name", "job_title", "company_name", "email_status",
-                                           "confidence", "scorer", "reasoning"], {"score": "Not scored"}),
-                         hide_index=True, width="stretch", key=f"scores_{row['list_id']}",
-                         column_config={"Why this score": st.column_config.TextColumn(width="large")})
+    # The runs and the scores are read and drawn only while their panel is open.
+    if panel := opened("Runs (Dagster runs of this list's partition)", f"lists_runs_{row['list_id']}"):
+        with panel:
+            runs_table(row["list_id"])
+    if row["members"] and (panel := opened("Members by ICP score", f"lists_scores_{row['list_id']}")):
+        with panel:
+            scores_table(row)
+
+
+def runs_table(list_id: str) -> None:
+    runs = list_requests(list_id=list_id, limit=20)
+    if not runs:
+        st.caption("No runs yet: enrich, score, export or deploy this list and it shows here.")
+        return
+    st.dataframe(pl.DataFrame([{
+        "request": r.id, "what": r.kind, "status": r.status, "asked by": r.requested_by,
+        "Dagster run": r.dagster_run_id, "asked at": r.created_at, "finished at": r.finished_at,
+        "error": r.error} for r in runs]), hide_index=True, width="stretch", key=f"runs_{list_id}")
+
+
+def scores_table(row: dict) -> None:
+    scores = list_scores(row["list_id"], row["workspace_slug"], limit=200)
+    scores = scores.with_columns(pl.col("band").replace_strict(BAND_RANGES, return_dtype=pl.String))
+    st.dataframe(readable(scores, ["band", "score", "name", "job_title", "company_name", "email_status",
+                                   "confidence", "scorer", "reasoning"], {"score": "Not scored"}),
+                 hide_index=True, width="stretch", key=f"scores_{row['list_id']}",
+                 column_config={"Why this score": st.column_config.TextColumn(width="large")})
 
 
 st.dataframe(lists_table(stats), hide_index=True, width="stretch", key="lists_table")

@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from outsignal_pipelines.operations.spend import cap_status, daily_spend, reuse_today
+from streamlit_portal.services.charts import bar_chart
 
 st.title("Spend")
 st.caption("Every paid provider call is in the ledger; answers already bought are never paid for again.")
@@ -41,8 +42,8 @@ cols[1].metric("Paid calls", f"{int(spend['paid_calls'].sum()):,}")
 cols[2].metric("Calls (incl. free misses)", f"{int(spend['calls'].sum()):,}")
 
 st.subheader("Daily spend by provider")
-st.bar_chart(spend.to_pandas(), x="day", y="cost_usd", color="provider", stack=True, x_label="day",
-             y_label="USD")
+bar_chart(spend.with_columns(pl.col("day").cast(pl.String)), "day", "cost_usd", color="provider", x_type="ordinal",
+          y_title="USD")
 st.subheader("By provider")
 by_provider = spend.group_by("provider").agg(pl.col("cost_usd").sum().round(4), pl.col("paid_calls").sum(),
                                              pl.col("calls").sum()).sort("cost_usd", descending=True)

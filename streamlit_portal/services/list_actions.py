@@ -9,15 +9,20 @@ from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.estimates import LLM_CALL_ESTIMATE_USD, scoring_estimate
 from outsignal_pipelines.operations.imports import import_upload
 from outsignal_pipelines.operations.lists import delete_list, rename_list
+from streamlit_portal.services.panels import opened
 from streamlit_portal.services.plain import md_escape
 from streamlit_portal.services.runs import run_with_progress
 
 SHOW_LIST = "lists_show"   # an action's wish for the list the page shows next (the Lists page reads it)
+IMPORT_PANEL = "lists_import_panel"
 
 
 def import_panel(workspaces: dict[str, str], expanded: bool) -> None:
     """Leads from a CSV export (Apollo, Clay, Sales Navigator, ...) into a workspace and a list."""
-    with st.expander("Import leads from a CSV file", expanded=expanded, icon=":material/upload_file:"):
+    panel = opened("Import leads from a CSV file", IMPORT_PANEL, expanded=expanded, icon=":material/upload_file:")
+    if panel is None:
+        return
+    with panel:
         if not workspaces:
             st.info("Add a workspace on the Settings page first: leads are imported into a workspace.")
             return
@@ -74,8 +79,10 @@ def manage_panel(row: dict) -> None:
     """Rename, and delete behind a second click that says what goes (the memberships) and what stays."""
     list_id, workspace, name = row["list_id"], row["workspace_slug"], row["list_name"]
     confirm_key = f"lists_confirm_delete_{list_id}"
-    with st.expander("Rename or delete", icon=":material/edit:", expanded=st.session_state.get(confirm_key, False),
-                     key=f"lists_manage_{list_id}"):
+    panel = opened("Rename or delete", f"lists_manage_{list_id}", icon=":material/edit:")
+    if panel is None:
+        return
+    with panel:
         left, right = st.columns([3, 1], vertical_alignment="bottom")
         new_name = left.text_input("New name", value=name, key=f"rename_name_{list_id}")
         if right.button("Rename", key=f"rename_{list_id}", icon=":material/edit:"):

@@ -12,6 +12,7 @@ import streamlit as st
 
 from outsignal_pipelines.operations import OperationError
 from outsignal_pipelines.operations.workspaces import update_settings, upsert_workspace, workspace_settings
+from streamlit_portal.services.panels import opened
 
 TOKEN_SOURCES = {
     "stored": "stored encrypted",
@@ -45,10 +46,8 @@ def _save(slug: str, done: str, forget: str | None = None, **changes) -> None:
 
 
 def new_workspace_form(expanded: bool) -> None:
-    """Drawn only while open (an expander that reruns the page when opened or closed)."""
-    panel = st.expander("Add a workspace", expanded=expanded, icon=":material/add:", key="settings_new_open",
-                        on_change="rerun")
-    if not panel.open:
+    panel = opened("Add a workspace", "settings_new_open", expanded=expanded, icon=":material/add:")
+    if panel is None:
         return
     with panel:
         with st.form("settings_new_workspace", clear_on_submit=False):

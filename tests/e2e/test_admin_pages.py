@@ -79,13 +79,14 @@ def _key(page, key: str):
     return page.locator(f'.st-key-{re.sub(r"[^a-zA-Z0-9_-]", "-", key)}').first
 
 
-def _open_expander_with(page, key: str) -> None:
-    """Open the expander that holds the widget with this key, unless it is open."""
+def _open_panel(page, label: str, key: str) -> None:
+    """Open the panel with this label, unless the widget with this key already shows. A panel's content is
+    drawn only while it is open, so the panel is found by its label, and opening it reruns the page."""
     if _key(page, key).is_visible():
         return
-    expander = page.get_by_test_id("stExpander").filter(has=_key(page, key)).last
-    expander.locator("summary").first.click()
-    expect(_key(page, key)).to_be_visible()
+    page.get_by_test_id("stExpander").locator("summary").filter(has_text=label).first.click()
+    expect(_key(page, key)).to_be_visible(timeout=60_000)
+    _settle(page)
 
 
 def _tab(page, name: str) -> None:
@@ -130,7 +131,7 @@ def test_lists_and_settings_without_a_terminal(app, tmp_path):
 
         # Rename it, then delete it: the first click only asks.
         list_key = "rise.browser-import"
-        _open_expander_with(page, f"rename_{list_key}")
+        _open_panel(page, "Rename or delete", f"rename_{list_key}")
         # Commit the new name (Enter reruns the page) before clicking, or the click can be lost in that rerun.
         _key(page, f"rename_name_{list_key}").locator("input").fill("Browser Imported")
         _key(page, f"rename_name_{list_key}").locator("input").press("Enter")
@@ -147,7 +148,7 @@ def test_lists_and_settings_without_a_terminal(app, tmp_path):
         # Rise Q1's export as a CSV download (after the delete's rerun, or the click can be lost in it).
         _settle(page)
         _select(page, "List", "Rise Q1 · Rise")
-        _open_expander_with(page, "export_csv_rise.rise-q1")
+        _open_panel(page, "Verification gate and export", "export_csv_rise.rise-q1")
         _key(page, "export_csv_rise.rise-q1").get_by_role("button").click()
         download_button = _key(page, "download_csv_rise.rise-q1").get_by_role("button")
         expect(download_button).to_be_visible(timeout=120_000)  # the panel stays open across the rerun

@@ -5,7 +5,7 @@ only in the CLI, and enrich showed only while the export was locked."""
 from __future__ import annotations
 
 from outsignal_pipelines.operations.lists import list_lists
-from tests.streamlit_portal.test_pages import _app
+from tests.streamlit_portal.test_pages import _app, open_panel
 
 LIST_ID = "rise.rise-q1"
 
@@ -25,7 +25,7 @@ def test_enrich_and_score_buttons_carry_their_estimate(seeded_store):
 
 
 def test_rename_then_delete_only_after_confirming(seeded_store):
-    at = _lists_page()
+    at = open_panel(_lists_page(), f"lists_manage_{LIST_ID}")
     at.text_input(key=f"rename_name_{LIST_ID}").input("Rise Q1 fintech")
     at.button(key=f"rename_{LIST_ID}").click().run(timeout=30)
     assert not at.exception and any("Renamed to Rise Q1 fintech" in s.value for s in at.success)
@@ -103,10 +103,9 @@ def test_lists_page_shows_every_list_in_a_table_and_the_detail_of_the_first_only
     assert at.selectbox(key="lists_chosen").value == LIME_ID               # the first list, by default
     # Every per-list read was asked for the chosen list only, and only its widgets and tables are drawn.
     assert asked and all(set(ids) == {LIME_ID} for ids in asked.values()), asked
-    assert set(asked) == {"score_distribution", "list_scores", "gate_summary", "enrichment_estimate",
-                          "scoring_estimate"}
+    assert set(asked) == {"score_distribution", "enrichment_estimate", "scoring_estimate"}  # panels closed
     assert _detail_keys(at) and all(k.endswith(LIME_ID) for k in _detail_keys(at)), _detail_keys(at)
-    assert len(at.get("vega_lite_chart")) == 1                # its coverage (it is not scored yet): one list's
+    assert len(at.get("progress")) == 4 and not at.get("vega_lite_chart")   # one list's coverage, not scored
     assert [m.value for m in at.markdown if "members" in m.value] == [
         f"**Lime Hiring Managers** · Lime Recruitment · `building` · {overview[0]['members']:,} members"]
 
@@ -146,6 +145,7 @@ def test_the_actions_act_on_the_chosen_list(seeded_store):
                                                          "YoopKnows Practices": "pending_review"}
     assert at.selectbox(key="lists_chosen").value == YOOP_ID and any("Waiting for the client" in i.value
                                                                      for i in at.info)
+    open_panel(at, f"lists_manage_{YOOP_ID}")
     at.text_input(key=f"rename_name_{YOOP_ID}").input("YoopKnows Partners")
     at.button(key=f"rename_{YOOP_ID}").click().run(timeout=30)
     assert not at.exception and at.selectbox(key="lists_chosen").value == YOOP_ID   # renamed, still chosen
@@ -168,5 +168,49 @@ def test_an_empty_list_says_how_to_fill_it_and_can_still_be_renamed(seeded_store
     assert not at.exception
     assert any("No members yet" in i.value for i in at.info)
     assert not [b for b in at.button if b.key in ("enrich_rise.empty-for-now", "score_rise.empty-for-now")]
-    assert not at.get("vega_lite_chart")
+    assert not at.get("vega_lite_chart") and not at.get("progress")
+    open_panel(at, "lists_manage_rise.empty-for-now")
     assert [b for b in at.button if b.key == "rename_rise.empty-for-now"]
+
+
+# ------------------------------------------------------------------ panels drawn only while open (issue 19)
+# A collapsed expander still ran and sent everything in it on every rerun: the import form, the gate and
+# exports, rename and delete, the runs and the scores table were most of what the browser drew.
+
+PANELS = {"lists_import_panel": "lists_import_go", f"lists_export_panel_{LIST_ID}": f"export_csv_{LIST_ID}",
+          f"lists_manage_{LIST_ID}": f"rename_{LIST_ID}", f"lists_scores_{LIST_ID}": "Why this score"}
+
+
+def _drawn_keys(at) -> set[str]:
+    """The keys of the widgets drawn, and the column names of the tables drawn."""
+    return ({e.key for e in (*at.button, *at.text_input) if getattr(e, "key", None)}
+            | {str(c) for df in at.dataframe for c in df.value.columns})
+
+
+def test_closed_panels_ask_for_nothing_and_draw_nothing_until_opened(seeded_store, monkeypatch):
+    import outsignal_pipelines.operations.run_requests as run_requests
+    from outsignal_pipelines.operations.scoring import score_list
+    from outsignal_pipelines.store import connect
+
+    score_list("rise", "Rise Q1")
+    with connect() as con:   # every member with an email verified: the gate is open and both exports offered
+        con.execute("UPDATE people SET email_status = 'valid' WHERE email IS NOT NULL")
+    asked = _count_per_list_reads(monkeypatch)
+    runs_asked: list[str] = []
+    real_requests = run_requests.list_requests
+    monkeypatch.setattr(run_requests, "list_requests",
+                        lambda **kw: runs_asked.append(kw["list_id"]) or real_requests(**kw))
+    at = _lists_page()
+    assert not asked.get("gate_summary") and not asked.get("list_scores") and not runs_asked
+    assert not set(PANELS.values()) & _drawn_keys(at), _drawn_keys(at)
+    assert {e.label for e in at.expander} >= {"Import leads from a CSV file", "Verification gate and export",
+                                             "Rename or delete", "Runs (Dagster runs of this list's partition)",
+                                             "Members by ICP score"}
+    for panel, inside in PANELS.items():
+        open_panel(at, panel)
+        assert not at.exception
+        assert inside in _drawn_keys(at), (panel, _drawn_keys(at))
+    assert asked["gate_summary"] and asked["list_scores"] and not runs_asked
+    open_panel(at, f"lists_runs_{LIST_ID}")
+    assert runs_asked and set(runs_asked) == {LIST_ID}
+    assert any("No runs yet" in c.value for c in at.caption)

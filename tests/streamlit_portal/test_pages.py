@@ -21,6 +21,12 @@ def _app(admin: bool = True) -> AppTest:
     return at
 
 
+def open_panel(at: AppTest, key: str) -> AppTest:
+    """Open a panel the way a click on it does (its content is worked out only while it is open)."""
+    at.session_state[key] = True
+    return at.run(timeout=60)
+
+
 def test_home_shows_real_per_workspace_counts_and_a_chart(seeded_store):
     at = _app().run()
     assert not at.exception
@@ -52,6 +58,33 @@ def test_people_page_searches_the_lead_search_model(seeded_store):
     assert not at.exception and "No people match" in at.info[0].value
     at.text_input(key="people_text").input("").run()
     assert at.caption[0].value == "3,000 people match"  # the injection string dropped nothing
+
+
+def _matching(at: AppTest) -> int:
+    return int(next(c.value for c in at.main.caption if "people match" in c.value).split()[0].replace(",", ""))
+
+
+def test_people_page_draws_more_filters_only_when_opened_and_keeps_them_when_closed(seeded_store):
+    at = _app().run()
+    at.switch_page("app_pages/admin_people.py").run()
+    assert not at.exception and _matching(at) == 3000
+    assert "people_title" not in {t.key for t in at.text_input}           # closed: not drawn at all
+    open_panel(at, "people_more_filters")
+    at.text_input(key="people_title").input("cto").run()
+    narrowed = _matching(at)
+    assert 0 < narrowed < 3000
+    at.session_state["people_more_filters"] = False                      # the admin closes the panel
+    at.run()
+    assert "people_title" not in {t.key for t in at.text_input}
+    assert _matching(at) == narrowed                                       # ... and the filter still applies
+    assert [c.value for c in at.sidebar.caption] == ["1 more filter set"]
+    at.switch_page("app_pages/admin_home.py").run()
+    at.switch_page("app_pages/admin_people.py").run()
+    assert _matching(at) == narrowed                                       # kept across pages
+    open_panel(at, "people_more_filters")
+    assert at.text_input(key="people_title").value == "cto"               # reopened with the value it had
+    at.text_input(key="people_title").input("").run()
+    assert _matching(at) == 3000 and not at.sidebar.caption
 
 
 def test_spend_page_shows_an_empty_state_then_the_spend(seeded_store, sandbox):
@@ -98,11 +131,17 @@ def test_lists_page_shows_coverage_per_list(seeded_store):
     for column, field in (("Members", "members"), ("With email", "with_email"), ("With LinkedIn", "with_linkedin"),
                           ("With company domain", "with_domain"), ("Verified valid", "verified_valid")):
         assert list(table[column]) == [r[field] for r in overview]
-    assert len(at.get("vega_lite_chart")) == 1
+    # The chosen list's coverage as bars with their counts (no chart: nothing is scored yet).
+    first = overview[0]
+    assert [b.text for b in at.get("progress")] == [
+        f"{label}: {first[field]:,} of {first['members']:,} ({first[field] / first['members']:.0%})"
+        for label, field in (("Email", "with_email"), ("LinkedIn", "with_linkedin"),
+                             ("Company domain", "with_domain"), ("Verified valid", "verified_valid"))]
+    assert not at.get("vega_lite_chart")
     at.selectbox(key="lists_chosen").select("rise.rise-q1").run()
     assert not at.exception
     assert any("Rise Q1" in m.value for m in at.markdown)
-    assert len(at.get("vega_lite_chart")) == 1
+    assert len(at.get("progress")) == 4
 
 
 def test_lists_page_shows_score_bands_and_reasons_after_scoring(seeded_store):
@@ -114,9 +153,11 @@ def test_lists_page_shows_score_bands_and_reasons_after_scoring(seeded_store):
     report = score_list("rise", "Rise Q1")
     at.selectbox(key="lists_chosen").select("rise.rise-q1").run()
     assert not at.exception
-    assert len(at.get("vega_lite_chart")) == 2               # its coverage and its score histogram
+    assert len(at.get("vega_lite_chart")) == 1               # its score histogram
     rise_caption = next(c.value for c in at.caption if "≥70: " in c.value and "unscored: 0" in c.value)
     assert f":green[:material/circle:] ≥70: {report.distribution['green']}" in rise_caption
+    assert not [df for df in at.dataframe if "Why this score" in df.value.columns]   # until its panel is opened
+    open_panel(at, "lists_scores_rise.rise-q1")
     frames = [df.value for df in at.dataframe if "Why this score" in df.value.columns
               and (df.value["Scorer"] == "rules").any()]
     assert len(frames) == 1 and frames[0]["Fit"].iloc[0] in ("≥70", "40–69", "<40")
@@ -165,14 +206,16 @@ def test_lists_page_gate_locks_export_until_verified_and_then_offers_both_export
     at = _app().run(timeout=30)
     at.switch_page("app_pages/admin_lists.py").run(timeout=30)
     at.selectbox(key="lists_chosen").select("rise.rise-q1").run(timeout=30)
+    open_panel(at, "lists_export_panel_rise.rise-q1")
     assert any("Export is locked until" in w.value for w in at.warning)
     # The page enriches through the one run path: a Dagster run of the list's partition.
     at.button(key="enrich_rise.rise-q1").click().run(timeout=120)
     assert not at.exception
     assert any("Enriched Rise Q1" in s.value for s in at.success)
-    at.button(key="export_eb_rise.rise-q1").click().run(timeout=60)
+    # Each export is a Dagster run of its own; starting one takes tens of seconds on a busy 2-core machine.
+    at.button(key="export_eb_rise.rise-q1").click().run(timeout=120)
     assert any("attached to EmailBison campaign" in s.value for s in at.success)
-    at.button(key="export_csv_rise.rise-q1").click().run(timeout=60)
+    at.button(key="export_csv_rise.rise-q1").click().run(timeout=120)
     assert at.get("download_button")
     jobs = sorted(r.job_name for r in _partition_runs("rise.rise-q1"))
     assert jobs == ["enrich_list_job", "verified_export_job", "verified_export_job"]
