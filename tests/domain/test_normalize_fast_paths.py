@@ -9,16 +9,14 @@ from __future__ import annotations
 import itertools
 import random
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
 from outsignal_pipelines.domain import normalize as norm
 from outsignal_pipelines.domain.lead_fields import map_headers
 from outsignal_pipelines.operations import imports
+from tests.generated_leads import generated_leads
 
-REPO = Path(__file__).resolve().parents[2]
 NEVER = re.compile(r"(?!)")
 
 SCHEMES = ["", "http://", "https://", "HTTPS://", "Http://", "//", "ftp://", " https://", "https:/", "mailto:"]
@@ -128,13 +126,7 @@ def test_the_first_character_check_is_the_one_it_replaced():
 @pytest.mark.slow
 def test_rows_normalise_alike_with_and_without_the_fast_paths(tmp_path, monkeypatch):
     """Whole rows of the benchmark's generated export plus nasty rows, as the import normalises them."""
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        from import_memory import generate
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
-    path = tmp_path / "generated.csv"
-    generate(path, 4_000, seed=5)
+    path = generated_leads(tmp_path / "generated.csv", 4_000, seed=5)
     import csv
 
     with path.open(newline="", encoding="utf-8") as handle:

@@ -20,6 +20,7 @@ from outsignal_pipelines.domain.lead_fields import map_headers
 from outsignal_pipelines.operations import import_staging, imports
 from outsignal_pipelines.operations.imports import import_leads
 from outsignal_pipelines.store.connection import query_rows
+from tests.generated_leads import generated_leads
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -207,13 +208,7 @@ def test_a_name_key_made_by_merging_rows_finds_a_later_row(workspace, tmp_path, 
 
 def test_messy_and_generated_files_give_the_whole_file_results(workspace, tmp_path, messy_csv, monkeypatch):
     monkeypatch.setattr(imports, "BATCH_ROWS", 7)
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        from import_memory import generate
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
-    generated = tmp_path / "generated.csv"
-    generate(generated, 3_000, seed=3)
+    generated = generated_leads(tmp_path / "generated.csv", 3_000, seed=3)
     for path in (Path(messy_csv), generated):
         expected = _reference(path)
         before = query_rows("SELECT count(*) FROM people")[0][0]
