@@ -239,6 +239,10 @@ def _run_tree(tree: Path, template: Path, rounds: int, folder: Path) -> dict:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
+    failed = [line for line in (work / "streamlit.log").read_text(errors="replace").splitlines()
+              if "page error " in line]
+    if failed:   # a page that failed answers fast: its time would count for nothing
+        raise SystemExit(f"{tree}: pages failed while measured: {failed[:5]} (log: {work / 'streamlit.log'})")
     shutil.rmtree(work, ignore_errors=True)
     switches = [v for name, values in later.items() if name.startswith("page:") for v in values]
     buttons = [v for name, values in later.items() if name.startswith("button:") for v in values]
